@@ -1,0 +1,1 @@
+//! delayserver (under construction).

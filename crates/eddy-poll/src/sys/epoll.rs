@@ -1,0 +1,240 @@
+//! The Linux/Android backend: `epoll` for the queue, `eventfd` for the waker.
+//!
+//! Every registration is `EPOLLET` (edge-triggered): an event is reported
+//! when readiness changes, and the caller drains the source to `WouldBlock`
+//! before waiting again.
+
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
+use std::{io, ptr};
+
+use crate::{Interest, Token};
+
+/// The kernel's event record.
+pub(crate) type Event = libc::epoll_event;
+/// A buffer of kernel event records.
+pub(crate) type Events = Vec<Event>;
+
+/// An epoll instance.
+#[derive(Debug)]
+pub(crate) struct Selector {
+    ep: OwnedFd,
+}
+
+impl Selector {
+    pub(crate) fn new() -> io::Result<Selector> {
+        // SAFETY: epoll_create1 takes only flags.
+        let fd = syscall!(epoll_create1(libc::EPOLL_CLOEXEC))?;
+        // SAFETY: `fd` was just returned by the kernel and is owned by nobody else.
+        let ep = unsafe { OwnedFd::from_raw_fd(fd) };
+        Ok(Selector { ep })
+    }
+
+    pub(crate) fn try_clone(&self) -> io::Result<Selector> {
+        Ok(Selector {
+            ep: self.ep.try_clone()?,
+        })
+    }
+
+    pub(crate) fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        loop {
+            let timeout_ms = match (timeout, deadline) {
+                (None, _) | (Some(_), None) => -1,
+                (Some(_), Some(deadline)) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    round_up_millis(left)
+                }
+            };
+            events.clear();
+            let n = syscall!(epoll_wait(
+                self.ep.as_raw_fd(),
+                events.as_mut_ptr(),
+                // The kernel refuses maxevents <= 0; `Events` guarantees capacity >= 1.
+                events.capacity().min(i32::MAX as usize) as libc::c_int,
+                timeout_ms,
+            ));
+            match n {
+                Ok(n) => {
+                    // SAFETY: the kernel initialised the first `n` records,
+                    // and `n <= capacity` because we passed the capacity.
+                    unsafe { events.set_len(n as usize) };
+                    if n > 0 || timeout_ms == 0 {
+                        return Ok(());
+                    }
+                    // Timed out: make sure the whole timeout really passed
+                    // (the kernel may round down).
+                    match deadline {
+                        Some(d) if Instant::now() < d => continue,
+                        _ => return Ok(()),
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    pub(crate) fn register(&self, fd: RawFd, token: Token, interest: Interest) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_ADD, fd, Some((token, interest)))
+    }
+
+    pub(crate) fn reregister(&self, fd: RawFd, token: Token, interest: Interest) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_MOD, fd, Some((token, interest)))
+    }
+
+    pub(crate) fn deregister(&self, fd: RawFd) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_DEL, fd, None)
+    }
+
+    fn ctl(&self, op: libc::c_int, fd: RawFd, what: Option<(Token, Interest)>) -> io::Result<()> {
+        let mut event = match what {
+            Some((token, interest)) => libc::epoll_event {
+                events: interest_to_epoll(interest),
+                u64: token.0 as u64,
+            },
+            None => libc::epoll_event { events: 0, u64: 0 },
+        };
+        let event_ptr = if what.is_some() {
+            &mut event as *mut _
+        } else {
+            ptr::null_mut()
+        };
+        // SAFETY: `event_ptr` is null only for EPOLL_CTL_DEL, where the kernel
+        // ignores it; otherwise it points at a live `epoll_event`.
+        syscall!(epoll_ctl(self.ep.as_raw_fd(), op, fd, event_ptr)).map(|_| ())
+    }
+}
+
+impl AsRawFd for Selector {
+    fn as_raw_fd(&self) -> RawFd {
+        self.ep.as_raw_fd()
+    }
+}
+
+/// Rounds a duration up to whole milliseconds, so a 1.5 ms timeout waits at
+/// least 1.5 ms, and clamps it to what `epoll_wait` accepts.
+fn round_up_millis(d: Duration) -> libc::c_int {
+    let ms = d.as_nanos().div_ceil(1_000_000);
+    ms.min(libc::c_int::MAX as u128) as libc::c_int
+}
+
+fn interest_to_epoll(interest: Interest) -> u32 {
+    let mut kind = libc::EPOLLET as u32;
+    if interest.is_readable() {
+        kind |= (libc::EPOLLIN | libc::EPOLLRDHUP) as u32;
+    }
+    if interest.is_writable() {
+        kind |= libc::EPOLLOUT as u32;
+    }
+    if interest.is_priority() {
+        kind |= libc::EPOLLPRI as u32;
+    }
+    kind
+}
+
+pub(crate) fn token(event: &Event) -> Token {
+    Token(event.u64 as usize)
+}
+
+pub(crate) fn is_readable(event: &Event) -> bool {
+    event.events & (libc::EPOLLIN | libc::EPOLLPRI) as u32 != 0
+}
+
+pub(crate) fn is_writable(event: &Event) -> bool {
+    event.events & libc::EPOLLOUT as u32 != 0
+}
+
+pub(crate) fn is_error(event: &Event) -> bool {
+    event.events & libc::EPOLLERR as u32 != 0
+}
+
+pub(crate) fn is_read_closed(event: &Event) -> bool {
+    let e = event.events;
+    // Both ends closed, or the peer shut down its writing side.
+    e & libc::EPOLLHUP as u32 != 0
+        || (e & libc::EPOLLIN as u32 != 0 && e & libc::EPOLLRDHUP as u32 != 0)
+}
+
+pub(crate) fn is_write_closed(event: &Event) -> bool {
+    let e = event.events;
+    e & libc::EPOLLHUP as u32 != 0
+        || (e & libc::EPOLLOUT as u32 != 0 && e & libc::EPOLLERR as u32 != 0)
+        || e == libc::EPOLLERR as u32
+}
+
+pub(crate) fn is_priority(event: &Event) -> bool {
+    event.events & libc::EPOLLPRI as u32 != 0
+}
+
+/// An `eventfd` registered (edge-triggered, readable) with a selector.
+///
+/// `wake` adds one to the counter; each write fires the edge again, and the
+/// kernel puts the descriptor on the ready list only once however many writes
+/// happened before the next `epoll_wait`, so wakes coalesce. The counter is
+/// never read in normal operation; if it ever saturates, `wake` drains it.
+#[derive(Debug)]
+pub(crate) struct WakerInner {
+    fd: OwnedFd,
+}
+
+impl WakerInner {
+    pub(crate) fn new(selector: &Selector, token: Token) -> io::Result<WakerInner> {
+        // SAFETY: eventfd takes an initial value and flags only.
+        let fd = syscall!(eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK))?;
+        // SAFETY: `fd` was just returned by the kernel and is owned by nobody else.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        selector.register(fd.as_raw_fd(), token, Interest::READABLE)?;
+        Ok(WakerInner { fd })
+    }
+
+    pub(crate) fn wake(&self) -> io::Result<()> {
+        let one: u64 = 1;
+        // SAFETY: writes 8 bytes from a live u64 to an eventfd we own.
+        let res = syscall!(write(
+            self.fd.as_raw_fd(),
+            &one as *const u64 as *const libc::c_void,
+            8
+        ));
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                // The counter is at its maximum: drain it, then wake again.
+                self.drain()?;
+                self.wake()
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn drain(&self) -> io::Result<()> {
+        let mut buf: u64 = 0;
+        // SAFETY: reads 8 bytes into a live u64 from an eventfd we own.
+        match syscall!(read(
+            self.fd.as_raw_fd(),
+            &mut buf as *mut u64 as *mut libc::c_void,
+            8
+        )) {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_never_cuts_short() {
+        assert_eq!(round_up_millis(Duration::from_micros(1500)), 2);
+        assert_eq!(round_up_millis(Duration::from_nanos(1)), 1);
+        assert_eq!(round_up_millis(Duration::ZERO), 0);
+        assert_eq!(round_up_millis(Duration::from_millis(7)), 7);
+        assert_eq!(
+            round_up_millis(Duration::from_secs(u64::MAX)),
+            libc::c_int::MAX
+        );
+    }
+}

@@ -1,0 +1,299 @@
+//! Socket system calls shared by the Unix backends: sockets are created
+//! non-blocking and close-on-exec in the same call where the OS allows it,
+//! and `std` socket addresses are converted to and from `sockaddr` here.
+
+use std::ffi::OsStr;
+use std::io;
+use std::mem::{self, MaybeUninit};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+#[cfg(any(target_os = "macos", target_os = "ios"))]
+use std::os::fd::AsRawFd;
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// Creates a socket that is non-blocking and close-on-exec from birth.
+pub(crate) fn socket(domain: libc::c_int, ty: libc::c_int) -> io::Result<OwnedFd> {
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly"
+    ))]
+    {
+        // SAFETY: socket takes plain integers.
+        let fd = syscall!(socket(
+            domain,
+            ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            0
+        ))?;
+        // SAFETY: `fd` was just returned by the kernel and is owned by nobody else.
+        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    }
+    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    {
+        // SAFETY: socket takes plain integers.
+        let fd = syscall!(socket(domain, ty, 0))?;
+        // SAFETY: `fd` was just returned by the kernel and is owned by nobody else.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        set_cloexec_nonblocking(fd.as_raw_fd())?;
+        let one: libc::c_int = 1;
+        // SAFETY: SO_NOSIGPIPE takes a c_int that lives for the call.
+        syscall!(setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_NOSIGPIPE,
+            &one as *const _ as *const libc::c_void,
+            mem::size_of::<libc::c_int>() as libc::socklen_t
+        ))?;
+        Ok(fd)
+    }
+}
+
+#[cfg(any(target_os = "macos", target_os = "ios"))]
+fn set_cloexec_nonblocking(fd: RawFd) -> io::Result<()> {
+    // SAFETY: fcntl on a descriptor the caller owns.
+    syscall!(fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC))?;
+    // SAFETY: as above.
+    let flags = syscall!(fcntl(fd, libc::F_GETFL))?;
+    // SAFETY: as above.
+    syscall!(fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK))?;
+    Ok(())
+}
+
+/// The address family for `addr`.
+pub(crate) fn domain(addr: &SocketAddr) -> libc::c_int {
+    match addr {
+        SocketAddr::V4(_) => libc::AF_INET,
+        SocketAddr::V6(_) => libc::AF_INET6,
+    }
+}
+
+/// `addr` as a `sockaddr_storage` and its length.
+pub(crate) fn to_sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: sockaddr_storage is plain data; all-zero is valid.
+    let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
+    let len = match addr {
+        SocketAddr::V4(a) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: a.port().to_be(),
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(a.ip().octets()),
+                },
+                ..unsafe_zeroed_sin()
+            };
+            // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in.
+            unsafe { (&mut storage as *mut _ as *mut libc::sockaddr_in).write(sin) };
+            mem::size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(a) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: a.port().to_be(),
+                sin6_flowinfo: a.flowinfo(),
+                sin6_addr: libc::in6_addr {
+                    s6_addr: a.ip().octets(),
+                },
+                sin6_scope_id: a.scope_id(),
+            };
+            // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in6.
+            unsafe { (&mut storage as *mut _ as *mut libc::sockaddr_in6).write(sin6) };
+            mem::size_of::<libc::sockaddr_in6>()
+        }
+    };
+    (storage, len as libc::socklen_t)
+}
+
+fn unsafe_zeroed_sin() -> libc::sockaddr_in {
+    // SAFETY: sockaddr_in is plain data; all-zero is valid (fills padding fields).
+    unsafe { mem::zeroed() }
+}
+
+/// Reads a `SocketAddr` back from a `sockaddr_storage` the kernel filled.
+pub(crate) fn from_sockaddr(storage: &libc::sockaddr_storage) -> io::Result<SocketAddr> {
+    match storage.ss_family as libc::c_int {
+        libc::AF_INET => {
+            // SAFETY: the family says the storage holds a sockaddr_in.
+            let a = unsafe { &*(storage as *const _ as *const libc::sockaddr_in) };
+            let ip = Ipv4Addr::from(a.sin_addr.s_addr.to_ne_bytes());
+            Ok(SocketAddr::V4(SocketAddrV4::new(
+                ip,
+                u16::from_be(a.sin_port),
+            )))
+        }
+        libc::AF_INET6 => {
+            // SAFETY: the family says the storage holds a sockaddr_in6.
+            let a = unsafe { &*(storage as *const _ as *const libc::sockaddr_in6) };
+            let ip = Ipv6Addr::from(a.sin6_addr.s6_addr);
+            Ok(SocketAddr::V6(SocketAddrV6::new(
+                ip,
+                u16::from_be(a.sin6_port),
+                a.sin6_flowinfo,
+                a.sin6_scope_id,
+            )))
+        }
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "unsupported address family",
+        )),
+    }
+}
+
+/// Sets `SO_REUSEADDR`, as every TCP server wants.
+pub(crate) fn set_reuseaddr(fd: RawFd) -> io::Result<()> {
+    let one: libc::c_int = 1;
+    // SAFETY: the option value is a c_int that lives for the call.
+    syscall!(setsockopt(
+        fd,
+        libc::SOL_SOCKET,
+        libc::SO_REUSEADDR,
+        &one as *const _ as *const libc::c_void,
+        mem::size_of::<libc::c_int>() as libc::socklen_t
+    ))?;
+    Ok(())
+}
+
+/// Binds `fd` to `addr`.
+pub(crate) fn bind(fd: RawFd, addr: &SocketAddr) -> io::Result<()> {
+    let (storage, len) = to_sockaddr(addr);
+    // SAFETY: `storage` holds a valid address of `len` bytes.
+    syscall!(bind(fd, &storage as *const _ as *const libc::sockaddr, len))?;
+    Ok(())
+}
+
+/// Starts a non-blocking connect: `Ok` also when it is still in progress.
+pub(crate) fn connect(fd: RawFd, addr: &SocketAddr) -> io::Result<()> {
+    let (storage, len) = to_sockaddr(addr);
+    // SAFETY: `storage` holds a valid address of `len` bytes.
+    match syscall!(connect(
+        fd,
+        &storage as *const _ as *const libc::sockaddr,
+        len
+    )) {
+        Ok(_) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Marks `fd` as listening.
+pub(crate) fn listen(fd: RawFd, backlog: libc::c_int) -> io::Result<()> {
+    // SAFETY: listen takes plain integers.
+    syscall!(listen(fd, backlog))?;
+    Ok(())
+}
+
+/// Accepts one connection; the new socket is non-blocking and close-on-exec.
+pub(crate) fn accept(fd: RawFd) -> io::Result<(OwnedFd, libc::sockaddr_storage)> {
+    let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
+    let mut len = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    #[cfg(not(any(target_os = "macos", target_os = "ios")))]
+    // SAFETY: the kernel writes at most `len` bytes into `storage`.
+    let new = syscall!(accept4(
+        fd,
+        storage.as_mut_ptr() as *mut libc::sockaddr,
+        &mut len,
+        libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC
+    ))?;
+    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    // SAFETY: the kernel writes at most `len` bytes into `storage`.
+    let new = syscall!(accept(
+        fd,
+        storage.as_mut_ptr() as *mut libc::sockaddr,
+        &mut len
+    ))?;
+    // SAFETY: `new` was just returned by the kernel and is owned by nobody else.
+    let new = unsafe { OwnedFd::from_raw_fd(new) };
+    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    set_cloexec_nonblocking(new.as_raw_fd())?;
+    // SAFETY: zeroed storage is a valid sockaddr_storage, partly overwritten by the kernel.
+    Ok((new, unsafe { storage.assume_init() }))
+}
+
+/// A `sockaddr_un` for `path`, or an error if the path is too long or has a NUL.
+pub(crate) fn unix_sockaddr(path: &Path) -> io::Result<(libc::sockaddr_un, libc::socklen_t)> {
+    // SAFETY: sockaddr_un is plain data; all-zero is valid.
+    let mut addr: libc::sockaddr_un = unsafe { mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    let bytes = OsStr::as_bytes(path.as_os_str());
+    if bytes.contains(&0) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("unix socket path {path:?} contains a NUL byte"),
+        ));
+    }
+    if bytes.len() >= addr.sun_path.len() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "unix socket path {path:?} is longer than {} bytes",
+                addr.sun_path.len() - 1
+            ),
+        ));
+    }
+    for (dst, src) in addr.sun_path.iter_mut().zip(bytes) {
+        *dst = *src as libc::c_char;
+    }
+    let base = mem::size_of::<libc::sa_family_t>();
+    Ok((addr, (base + bytes.len() + 1) as libc::socklen_t))
+}
+
+/// Binds a Unix socket to `path`.
+pub(crate) fn bind_unix(fd: RawFd, path: &Path) -> io::Result<()> {
+    let (addr, len) = unix_sockaddr(path)?;
+    // SAFETY: `addr` holds a valid sockaddr_un of `len` bytes.
+    syscall!(bind(fd, &addr as *const _ as *const libc::sockaddr, len))?;
+    Ok(())
+}
+
+/// Starts a non-blocking connect of a Unix socket.
+pub(crate) fn connect_unix(fd: RawFd, path: &Path) -> io::Result<()> {
+    let (addr, len) = unix_sockaddr(path)?;
+    // SAFETY: `addr` holds a valid sockaddr_un of `len` bytes.
+    match syscall!(connect(fd, &addr as *const _ as *const libc::sockaddr, len)) {
+        Ok(_) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// A connected pair of non-blocking, close-on-exec Unix sockets.
+pub(crate) fn socketpair(ty: libc::c_int) -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [-1 as libc::c_int; 2];
+    #[cfg(not(any(target_os = "macos", target_os = "ios")))]
+    let flags = libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    let flags = 0;
+    // SAFETY: `fds` has room for the two descriptors the kernel writes.
+    syscall!(socketpair(libc::AF_UNIX, ty | flags, 0, fds.as_mut_ptr()))?;
+    // SAFETY: both descriptors were just returned by the kernel and are owned by nobody else.
+    let pair = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    {
+        set_cloexec_nonblocking(pair.0.as_raw_fd())?;
+        set_cloexec_nonblocking(pair.1.as_raw_fd())?;
+    }
+    Ok(pair)
+}
+
+/// The pending error on a socket (`SO_ERROR`), cleared by reading it.
+pub(crate) fn take_error(fd: RawFd) -> io::Result<Option<io::Error>> {
+    let mut err: libc::c_int = 0;
+    let mut len = mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `err` and `len` live for the call and `len` is its size.
+    syscall!(getsockopt(
+        fd,
+        libc::SOL_SOCKET,
+        libc::SO_ERROR,
+        &mut err as *mut _ as *mut libc::c_void,
+        &mut len
+    ))?;
+    Ok(if err == 0 {
+        None
+    } else {
+        Some(io::Error::from_raw_os_error(err))
+    })
+}
