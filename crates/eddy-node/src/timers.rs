@@ -1,0 +1,449 @@
+//! Timers and immediates: `set_timeout`, `set_interval`, `set_immediate`.
+//!
+//! Timers live in a min-heap ordered by `(deadline, start id)` as libuv's
+//! timer heap: earlier deadlines first, equal deadlines in the order they
+//! were started. Deadlines are in loop-time milliseconds (the time cached at
+//! the start of the iteration), a delay below 1 ms becomes 1 ms as in Node,
+//! and an interval is re-armed relative to the loop time when it fires.
+//! Cancelled or re-armed timers leave stale heap entries that are skipped
+//! when popped (their start id no longer matches).
+//!
+//! Immediates run in the check phase, in the order they were set; those set
+//! while the check phase runs wait for the next iteration, as in Node.
+
+use std::cell::Cell;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::handle::{ACTIVE, HandleCount, REF};
+use crate::r#loop::{LoopInner, with_current};
+use crate::promise::{Promise, promise};
+use crate::slab::{Key, Slab};
+
+/// Node's largest delay (2^31 - 1 ms); larger delays become 1 ms, as in Node.
+pub const TIMEOUT_MAX: u64 = 2_147_483_647;
+
+enum TimerCallback {
+    Once(Box<dyn FnOnce()>),
+    Repeat(Box<dyn FnMut()>),
+}
+
+struct TimerEntry {
+    /// The start id of the heap entry that is current for this timer.
+    start_id: u64,
+    delay: u64,
+    repeat: bool,
+    /// `None` while the callback runs (taken out so it may re-enter the API).
+    callback: Option<TimerCallback>,
+    site: &'static Location<'static>,
+    flags: Cell<u8>,
+}
+
+/// The loop's timers (phase 2).
+#[derive(Default)]
+pub(crate) struct TimerQueue {
+    heap: BinaryHeap<Reverse<(u64, u64, Key)>>,
+    entries: Slab<TimerEntry>,
+    next_start_id: u64,
+}
+
+impl TimerQueue {
+    /// The earliest deadline among armed timers (stale entries included:
+    /// a too-early wake-up is harmless).
+    pub(crate) fn next_deadline(&self) -> Option<u64> {
+        self.heap.peek().map(|Reverse((deadline, _, _))| *deadline)
+    }
+
+    fn arm(&mut self, key: Key, deadline: u64, handles: &HandleCount) {
+        let start_id = self.next_start_id;
+        self.next_start_id += 1;
+        if let Some(entry) = self.entries.get_mut(key) {
+            entry.start_id = start_id;
+            handles.set(&entry.flags, entry.flags.get() | ACTIVE);
+            self.heap.push(Reverse((deadline, start_id, key)));
+        }
+    }
+
+    fn remove(&mut self, key: Key, handles: &HandleCount) {
+        if let Some(entry) = self.entries.remove(key) {
+            handles.set(&entry.flags, 0);
+        }
+        // Drop stale heads so an idle loop does not wake for dead timers.
+        while let Some(Reverse((_, start_id, head))) = self.heap.peek() {
+            match self.entries.get(*head) {
+                Some(entry) if entry.start_id == *start_id => break,
+                _ => {
+                    self.heap.pop();
+                }
+            }
+        }
+    }
+}
+
+/// Phase 2: runs every timer whose deadline is at or before the loop time.
+pub(crate) fn run_due_timers(lp: &LoopInner) {
+    let now = lp.now();
+    loop {
+        let (key, callback, site) = {
+            let mut timers = lp.timers.borrow_mut();
+            let Some(&Reverse((deadline, start_id, key))) = timers.heap.peek() else {
+                return;
+            };
+            if deadline > now {
+                return;
+            }
+            timers.heap.pop();
+            let Some(entry) = timers.entries.get_mut(key) else {
+                continue;
+            };
+            if entry.start_id != start_id {
+                continue; // re-armed or refreshed since: a stale entry
+            }
+            let Some(callback) = entry.callback.take() else {
+                continue;
+            };
+            let site = entry.site;
+            if entry.repeat {
+                let delay = entry.delay;
+                timers.arm(key, now + delay, &lp.handles);
+            } else {
+                let flags = entry.flags.get() & !ACTIVE;
+                lp.handles.set(&entry.flags, flags);
+            }
+            (key, callback, site)
+        };
+        match callback {
+            TimerCallback::Once(f) => {
+                lp.timers.borrow_mut().remove(key, &lp.handles);
+                lp.run_fn(site, f);
+            }
+            TimerCallback::Repeat(mut f) => {
+                lp.run_fn(site, &mut f);
+                // Put the callback back unless the interval was cleared.
+                if let Some(entry) = lp.timers.borrow_mut().entries.get_mut(key) {
+                    entry.callback = Some(TimerCallback::Repeat(f));
+                }
+            }
+        }
+        if lp.stopped() {
+            return;
+        }
+    }
+}
+
+/// A timer started by [`set_timeout`] or [`set_interval`] (Node's `Timeout`).
+///
+/// It is a small copyable id: clearing or using it after the timer is gone
+/// does nothing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Timeout {
+    key: Key,
+    loop_id: usize,
+}
+
+impl fmt::Debug for Timeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timeout").field("index", &self.key.index).finish()
+    }
+}
+
+impl Timeout {
+    fn with_entry<R>(&self, f: impl FnOnce(&LoopInner, &mut TimerQueue) -> R) -> Option<R> {
+        with_current(|lp| {
+            if lp.id != self.loop_id {
+                return None;
+            }
+            let mut timers = lp.timers.borrow_mut();
+            timers.entries.get(self.key)?;
+            Some(f(lp, &mut timers))
+        })
+    }
+
+    /// Lets the loop exit while this timer is still pending.
+    pub fn unref(&self) -> &Self {
+        self.with_entry(|lp, timers| {
+            if let Some(entry) = timers.entries.get(self.key) {
+                lp.handles.set(&entry.flags, entry.flags.get() & !REF);
+            }
+        });
+        self
+    }
+
+    /// Makes the timer keep the loop alive again (the default).
+    pub fn ref_(&self) -> &Self {
+        self.with_entry(|lp, timers| {
+            if let Some(entry) = timers.entries.get(self.key) {
+                lp.handles.set(&entry.flags, entry.flags.get() | REF);
+            }
+        });
+        self
+    }
+
+    /// Whether the timer keeps the loop alive.
+    pub fn has_ref(&self) -> bool {
+        self.with_entry(|_, timers| {
+            timers
+                .entries
+                .get(self.key)
+                .is_some_and(|e| e.flags.get() & REF != 0)
+        })
+        .unwrap_or(false)
+    }
+
+    /// Restarts the timer's delay from the current loop time (Node's
+    /// `timeout.refresh()`). Does nothing once a timeout has fired.
+    pub fn refresh(&self) -> &Self {
+        self.with_entry(|lp, timers| {
+            if let Some(entry) = timers.entries.get(self.key) {
+                let deadline = lp.now() + entry.delay;
+                timers.arm(self.key, deadline, &lp.handles);
+            }
+        });
+        self
+    }
+}
+
+fn node_delay(ms: u64) -> u64 {
+    if (1..=TIMEOUT_MAX).contains(&ms) { ms } else { 1 }
+}
+
+#[track_caller]
+fn start_timer(ms: u64, callback: TimerCallback, repeat: bool) -> Timeout {
+    let site = Location::caller();
+    let delay = node_delay(ms);
+    with_current(|lp| {
+        let mut timers = lp.timers.borrow_mut();
+        let key = timers.entries.insert(TimerEntry {
+            start_id: 0,
+            delay,
+            repeat,
+            callback: Some(callback),
+            site,
+            flags: Cell::new(REF),
+        });
+        timers.arm(key, lp.now() + delay, &lp.handles);
+        Timeout {
+            key,
+            loop_id: lp.id,
+        }
+    })
+}
+
+/// Calls `f` once, `ms` milliseconds from the loop time (0 means 1, as in
+/// Node).
+///
+/// ```
+/// eddy_node::run(|| {
+///     eddy_node::timers::set_timeout(20, || println!("second"));
+///     eddy_node::timers::set_timeout(10, || println!("first"));
+/// })?;
+/// # Ok::<(), eddy_node::Error>(())
+/// ```
+///
+/// # Panics
+/// If called outside a running loop.
+#[track_caller]
+pub fn set_timeout(ms: u64, f: impl FnOnce() + 'static) -> Timeout {
+    start_timer(ms, TimerCallback::Once(Box::new(f)), false)
+}
+
+/// Calls `f` every `ms` milliseconds until cleared.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc};
+/// eddy_node::run(|| {
+///     let n = Rc::new(Cell::new(0));
+///     let handle: Rc<Cell<Option<eddy_node::timers::Timeout>>> = Rc::default();
+///     let h = handle.clone();
+///     handle.set(Some(eddy_node::timers::set_interval(1, move || {
+///         n.set(n.get() + 1);
+///         if n.get() == 3 {
+///             eddy_node::timers::clear_interval(&h.get().unwrap());
+///         }
+///     })));
+/// })?;
+/// # Ok::<(), eddy_node::Error>(())
+/// ```
+///
+/// # Panics
+/// If called outside a running loop.
+#[track_caller]
+pub fn set_interval(ms: u64, f: impl FnMut() + 'static) -> Timeout {
+    start_timer(ms, TimerCallback::Repeat(Box::new(f)), true)
+}
+
+/// Cancels a timeout; does nothing if it already fired or was cleared.
+pub fn clear_timeout(timeout: &Timeout) {
+    if let Some(lp) = crate::r#loop::try_current() {
+        if lp.id == timeout.loop_id {
+            lp.timers.borrow_mut().remove(timeout.key, &lp.handles);
+        }
+    }
+}
+
+/// Cancels an interval (the same as [`clear_timeout`], as in Node).
+pub fn clear_interval(interval: &Timeout) {
+    clear_timeout(interval);
+}
+
+struct ImmediateEntry {
+    callback: Box<dyn FnOnce()>,
+    site: &'static Location<'static>,
+    flags: Cell<u8>,
+}
+
+/// The loop's immediates (phase 7).
+#[derive(Default)]
+pub(crate) struct ImmediateQueue {
+    order: VecDeque<Key>,
+    entries: Slab<ImmediateEntry>,
+}
+
+impl ImmediateQueue {
+    /// True if an immediate waits (the poll must not block then).
+    pub(crate) fn has_pending(&self) -> bool {
+        self.entries.len() > 0
+    }
+}
+
+/// Phase 7: runs the immediates queued before the phase began; ones they
+/// queue run in the next iteration.
+pub(crate) fn run_immediates(lp: &LoopInner) {
+    let count = lp.immediates.borrow().order.len();
+    for _ in 0..count {
+        let entry = {
+            let mut immediates = lp.immediates.borrow_mut();
+            let Some(key) = immediates.order.pop_front() else {
+                return;
+            };
+            immediates.entries.remove(key)
+        };
+        if let Some(entry) = entry {
+            lp.handles.set(&entry.flags, 0);
+            lp.run_fn(entry.site, entry.callback);
+            if lp.stopped() {
+                return;
+            }
+        }
+    }
+}
+
+/// An immediate set by [`set_immediate`] (Node's `Immediate`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Immediate {
+    key: Key,
+    loop_id: usize,
+}
+
+impl fmt::Debug for Immediate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Immediate").field("index", &self.key.index).finish()
+    }
+}
+
+impl Immediate {
+    fn set_ref(&self, on: bool) {
+        if let Some(lp) = crate::r#loop::try_current() {
+            if lp.id != self.loop_id {
+                return;
+            }
+            if let Some(entry) = lp.immediates.borrow().entries.get(self.key) {
+                let flags = if on { entry.flags.get() | REF } else { entry.flags.get() & !REF };
+                lp.handles.set(&entry.flags, flags);
+            }
+        }
+    }
+
+    /// Lets the loop exit with this immediate still queued.
+    pub fn unref(&self) -> &Self {
+        self.set_ref(false);
+        self
+    }
+
+    /// Makes the immediate keep the loop alive again (the default).
+    pub fn ref_(&self) -> &Self {
+        self.set_ref(true);
+        self
+    }
+}
+
+/// Calls `f` in the check phase of this (or, from inside the check phase,
+/// the next) loop iteration: after I/O callbacks, before timers of the next
+/// iteration.
+///
+/// # Panics
+/// If called outside a running loop.
+#[track_caller]
+pub fn set_immediate(f: impl FnOnce() + 'static) -> Immediate {
+    let site = Location::caller();
+    with_current(|lp| {
+        let mut immediates = lp.immediates.borrow_mut();
+        let key = immediates.entries.insert(ImmediateEntry {
+            callback: Box::new(f),
+            site,
+            flags: Cell::new(REF),
+        });
+        if let Some(entry) = immediates.entries.get(key) {
+            lp.handles.set(&entry.flags, ACTIVE | REF);
+        }
+        immediates.order.push_back(key);
+        Immediate {
+            key,
+            loop_id: lp.id,
+        }
+    })
+}
+
+/// Cancels an immediate that has not run yet.
+pub fn clear_immediate(immediate: &Immediate) {
+    if let Some(lp) = crate::r#loop::try_current() {
+        if lp.id != immediate.loop_id {
+            return;
+        }
+        let entry = lp.immediates.borrow_mut().entries.remove(immediate.key);
+        if let Some(entry) = entry {
+            lp.handles.set(&entry.flags, 0);
+        }
+    }
+}
+
+/// A future that completes `ms` milliseconds from now (Node's
+/// `timers/promises.setTimeout`), for use in [`crate::spawn`]ed code.
+///
+/// ```
+/// eddy_node::run(|| {
+///     eddy_node::spawn(async {
+///         eddy_node::timers::sleep(5).await;
+///         println!("5 ms later");
+///     });
+/// })?;
+/// # Ok::<(), eddy_node::Error>(())
+/// ```
+///
+/// # Panics
+/// If called outside a running loop.
+#[track_caller]
+pub fn sleep(ms: u64) -> Sleep {
+    let (resolver, promise) = promise();
+    set_timeout(ms, move || resolver.resolve(()));
+    Sleep { promise }
+}
+
+/// The future returned by [`sleep`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct Sleep {
+    promise: Promise<()>,
+}
+
+impl Future for Sleep {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.promise).poll(cx)
+    }
+}
