@@ -1,0 +1,311 @@
+//! The FIFO-fair counting semaphore at the heart of `Semaphore`, `Mutex`,
+//! `RwLock`, `OnceCell` and the bounded `mpsc` channel.
+//!
+//! # How it works
+//!
+//! One `AtomicUsize` holds the free permits (shifted left by [`PERMIT_SHIFT`])
+//! and two flag bits, [`QUEUED`] and [`CLOSED`]. The waiter queue is a
+//! [`WaiterList`] behind a `Mutex`.
+//!
+//! * **Fast paths are lock-free.** Acquiring while nobody waits is one CAS;
+//!   releasing while nobody waits is one CAS. The lock is only taken when a
+//!   task must wait or when waiters must be served.
+//! * **Fairness.** A waiter at the head of the queue takes whatever permits are
+//!   free when it queues, then receives released permits first. So while
+//!   `QUEUED` is set the atomic holds no permits, and neither a fast-path
+//!   acquire nor a `try_acquire` can overtake a queued waiter.
+//! * **The flag protocol.** `QUEUED` is only set or cleared with the lock held,
+//!   in the same CAS that moves permits. A lock-free release only adds permits
+//!   when `QUEUED` is clear (its CAS fails otherwise and it takes the lock),
+//!   so a permit can never sit in the atomic while a waiter that could use it
+//!   is queued.
+//! * **Grants survive cancellation.** Permits given to a waiter are recorded in
+//!   its slot. If its future is dropped, whether still queued or already fully
+//!   granted but not yet polled, the permits it holds are released again,
+//!   which serves the next waiter.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+
+use super::waiters::{WaiterKey, WaiterList, WakeList};
+
+/// Set while at least one waiter is queued; only changed with the lock held.
+const QUEUED: usize = 0b01;
+/// Set once the semaphore is closed; never cleared.
+const CLOSED: usize = 0b10;
+/// The permit count sits above the two flag bits.
+const PERMIT_SHIFT: usize = 2;
+
+/// The largest number of permits a semaphore can hold.
+pub(crate) const MAX_PERMITS: usize = usize::MAX >> (PERMIT_SHIFT + 1);
+
+/// Why a permit could not be taken at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TryAcquireFailure {
+    /// The semaphore is closed.
+    Closed,
+    /// Not enough free permits (or others are waiting first).
+    NoPermits,
+}
+
+/// The permit count and waiter queue; see the module docs.
+#[derive(Debug)]
+pub(crate) struct FairSemaphore {
+    state: AtomicUsize,
+    waiters: Mutex<WaiterList<Need>>,
+}
+
+/// What a queued waiter still needs, kept in its slot.
+#[derive(Debug, Default, Clone, Copy)]
+struct Need {
+    /// Permits it asked for in total.
+    wanted: usize,
+    /// Permits still missing; 0 means fully granted.
+    missing: usize,
+}
+
+impl FairSemaphore {
+    /// A semaphore holding `permits` permits.
+    ///
+    /// # Panics
+    ///
+    /// If `permits` exceeds [`MAX_PERMITS`] (a programming error).
+    pub(crate) fn new(permits: usize) -> Self {
+        assert!(permits <= MAX_PERMITS, "a semaphore holds at most usize::MAX >> 3 permits");
+        FairSemaphore { state: AtomicUsize::new(permits << PERMIT_SHIFT), waiters: Mutex::new(WaiterList::new()) }
+    }
+
+    /// Free permits right now.
+    pub(crate) fn available_permits(&self) -> usize {
+        self.state.load(Ordering::Acquire) >> PERMIT_SHIFT
+    }
+
+    /// Whether [`FairSemaphore::close`] was called.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.state.load(Ordering::Acquire) & CLOSED != 0
+    }
+
+    fn lock(&self) -> MutexGuard<'_, WaiterList<Need>> {
+        // The list is consistent at every unlock, so a poisoned lock (a panic
+        // in a waker's clone) is safe to keep using.
+        self.waiters.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes `n` permits now, or says why not. Never overtakes a waiter.
+    pub(crate) fn try_acquire(&self, n: usize) -> Result<(), TryAcquireFailure> {
+        let wanted = n << PERMIT_SHIFT;
+        let mut current = self.state.load(Ordering::Acquire);
+        loop {
+            if current & CLOSED != 0 {
+                return Err(TryAcquireFailure::Closed);
+            }
+            if n == 0 {
+                return Ok(());
+            }
+            if current & QUEUED != 0 || current < wanted {
+                return Err(TryAcquireFailure::NoPermits);
+            }
+            match self.state.compare_exchange_weak(current, current - wanted, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Ok(()),
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// A future that resolves once `n` permits are taken, or fails when the
+    /// semaphore is closed.
+    pub(crate) fn acquire(&self, n: usize) -> Acquire<'_> {
+        Acquire { semaphore: self, wanted: n, key: None }
+    }
+
+    /// Returns `n` permits, serving queued waiters first (FIFO).
+    pub(crate) fn release(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let added = n << PERMIT_SHIFT;
+        let mut current = self.state.load(Ordering::Acquire);
+        while current & QUEUED == 0 {
+            assert!((current >> PERMIT_SHIFT) + n <= MAX_PERMITS, "semaphore permit count overflow");
+            match self.state.compare_exchange_weak(current, current + added, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return,
+                Err(actual) => current = actual,
+            }
+        }
+        self.release_locked(self.lock(), n);
+    }
+
+    /// With the lock held (and consumed): places `n` permits, waking served
+    /// waiters after unlocking.
+    fn release_locked<'a>(&'a self, mut list: MutexGuard<'a, WaiterList<Need>>, n: usize) {
+        let mut wake = WakeList::new();
+        let mut left = n;
+        loop {
+            left = self.serve_locked(&mut list, left, &mut wake);
+            if left == 0 || !wake.is_full() {
+                break;
+            }
+            drop(list);
+            wake.wake_all();
+            list = self.lock();
+        }
+        drop(list);
+        wake.wake_all();
+    }
+
+    /// With the lock held: gives `n` permits to queued waiters in order,
+    /// queuing their wakers in `wake`. When the queue empties, clears `QUEUED`
+    /// and stores the rest. Returns permits not yet placed because `wake`
+    /// filled up.
+    fn serve_locked(&self, list: &mut WaiterList<Need>, mut n: usize, wake: &mut WakeList) -> usize {
+        while n > 0 && !wake.is_full() {
+            let Some(key) = list.front() else { break };
+            let need = list.data_mut(key);
+            let given = need.missing.min(n);
+            need.missing -= given;
+            n -= given;
+            if need.missing == 0 {
+                list.unlink(key);
+                if let Some(waker) = list.take_waker(key) {
+                    wake.push(waker);
+                }
+            }
+        }
+        if list.is_empty() {
+            let mut current = self.state.load(Ordering::Acquire);
+            loop {
+                let next = (current & !QUEUED) + (n << PERMIT_SHIFT);
+                match self.state.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire) {
+                    Ok(_) => return 0,
+                    Err(actual) => current = actual,
+                }
+            }
+        }
+        if wake.is_full() { n } else { 0 }
+    }
+
+    /// Closes the semaphore: pending and future acquires fail; permits
+    /// already held stay valid.
+    pub(crate) fn close(&self) {
+        let mut wake = WakeList::new();
+        let mut list = self.lock();
+        self.state.fetch_or(CLOSED, Ordering::AcqRel);
+        while let Some(key) = list.pop_front() {
+            if let Some(waker) = list.take_waker(key) {
+                wake.push(waker);
+            }
+            if wake.is_full() {
+                drop(list);
+                wake.wake_all();
+                list = self.lock();
+            }
+        }
+        self.state.fetch_and(!QUEUED, Ordering::AcqRel);
+        drop(list);
+        wake.wake_all();
+    }
+
+    /// Forgets up to `n` free permits; returns how many were removed.
+    pub(crate) fn forget_permits(&self, n: usize) -> usize {
+        let mut current = self.state.load(Ordering::Acquire);
+        loop {
+            let taken = (current >> PERMIT_SHIFT).min(n);
+            match self.state.compare_exchange_weak(
+                current,
+                current - (taken << PERMIT_SHIFT),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return taken,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+}
+
+/// Future returned by [`FairSemaphore::acquire`]. Cancel-safe: dropping it
+/// releases any permits it was already given.
+#[derive(Debug)]
+pub(crate) struct Acquire<'a> {
+    semaphore: &'a FairSemaphore,
+    wanted: usize,
+    /// Our slot in the waiter list once we had to queue.
+    key: Option<WaiterKey>,
+}
+
+impl Future for Acquire<'_> {
+    type Output = Result<(), ()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let semaphore = this.semaphore;
+        match this.key {
+            None => {
+                match semaphore.try_acquire(this.wanted) {
+                    Ok(()) => return Poll::Ready(Ok(())),
+                    Err(TryAcquireFailure::Closed) => return Poll::Ready(Err(())),
+                    Err(TryAcquireFailure::NoPermits) => {}
+                }
+                let mut list = semaphore.lock();
+                // Take what is free (if nobody queued before us), then queue for
+                // the rest; both in one CAS so QUEUED and the count agree.
+                let mut current = semaphore.state.load(Ordering::Acquire);
+                loop {
+                    if current & CLOSED != 0 {
+                        return Poll::Ready(Err(()));
+                    }
+                    let free = current >> PERMIT_SHIFT;
+                    if current & QUEUED == 0 && free >= this.wanted {
+                        let next = current - (this.wanted << PERMIT_SHIFT);
+                        match semaphore.state.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire)
+                        {
+                            Ok(_) => return Poll::Ready(Ok(())),
+                            Err(actual) => current = actual,
+                        }
+                        continue;
+                    }
+                    let taken = if current & QUEUED == 0 { free } else { 0 };
+                    let next = (current - (taken << PERMIT_SHIFT)) | QUEUED;
+                    match semaphore.state.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire) {
+                        Ok(_) => {
+                            let need = Need { wanted: this.wanted, missing: this.wanted - taken };
+                            this.key = Some(list.push_back(need, cx.waker().clone()));
+                            return Poll::Pending;
+                        }
+                        Err(actual) => current = actual,
+                    }
+                }
+            }
+            Some(key) => {
+                let mut list = semaphore.lock();
+                if list.data(key).missing == 0 {
+                    list.remove(key);
+                    this.key = None;
+                    return Poll::Ready(Ok(()));
+                }
+                if semaphore.state.load(Ordering::Acquire) & CLOSED != 0 {
+                    let need = list.remove(key);
+                    this.key = None;
+                    semaphore.release_locked(list, need.wanted - need.missing);
+                    return Poll::Ready(Err(()));
+                }
+                list.set_waker(key, cx.waker());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Drop for Acquire<'_> {
+    fn drop(&mut self) {
+        let Some(key) = self.key.take() else { return };
+        let mut list = self.semaphore.lock();
+        let need = list.remove(key);
+        // Hand on whatever we were given, in full or in part; with nothing to
+        // give this still clears QUEUED if we were the last waiter.
+        self.semaphore.release_locked(list, need.wanted - need.missing);
+    }
+}

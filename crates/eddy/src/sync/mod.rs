@@ -1,0 +1,45 @@
+//! Synchronisation for async tasks: channels, locks, and signalling.
+//!
+//! | item | what it is for |
+//! |---|---|
+//! | [`mpsc`] | many senders, one receiver; bounded (backpressure) or unbounded |
+//! | [`oneshot`] | one value, once, from one task to another |
+//! | [`broadcast`] | every receiver sees every value; slow receivers are told how many they missed |
+//! | [`watch`] | receivers see the latest value and wait for changes |
+//! | [`Mutex`], [`RwLock`] | locks that can be held across `.await` |
+//! | [`Semaphore`] | a pool of permits, FIFO-fair, with owned permits |
+//! | [`Notify`] | wake one task or all waiting tasks, without data |
+//! | [`Barrier`] | wait until n tasks arrive |
+//! | [`OnceCell`] | a value initialised once, by an async function |
+//!
+//! Everything here is written against `std::task` only: it works on either
+//! Eddy runtime flavor, on other executors, and between plain threads (the
+//! `blocking_*` methods park the calling thread).
+//!
+//! # How it is built
+//!
+//! One FIFO waiter queue (`waiters.rs`, a slab-backed linked list) underlies
+//! all the waiting. A fair counting semaphore (`fair_semaphore.rs`) built on
+//! it is the core of [`Semaphore`], [`Mutex`] (one permit), [`RwLock`]
+//! (`MAX_READS` permits, a writer takes them all) and the bounded [`mpsc`]
+//! channel's capacity. Uncontended acquire and release are a single CAS each.
+//!
+//! # Cancel safety
+//!
+//! Every async method says whether it is cancel-safe. In short: dropping a
+//! `recv` future never loses a message; dropping a `lock`/`acquire` future
+//! never leaves a lock held or a permit lost, even if the lock had already
+//! been handed to it.
+
+mod fair_semaphore;
+pub mod mpsc;
+mod mutex;
+mod notify;
+pub mod oneshot;
+mod park;
+mod semaphore;
+mod waiters;
+
+pub use notify::{Notified, Notify};
+pub use mutex::{Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
+pub use semaphore::{AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError};
