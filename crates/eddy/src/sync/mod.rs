@@ -31,15 +31,23 @@
 //! never leaves a lock held or a permit lost, even if the lock had already
 //! been handed to it.
 
+mod barrier;
+pub mod broadcast;
 mod fair_semaphore;
 pub mod mpsc;
 mod mutex;
 mod notify;
+mod once_cell;
 pub mod oneshot;
 mod park;
+mod rwlock;
 mod semaphore;
 mod waiters;
+pub mod watch;
 
+pub use barrier::{Barrier, BarrierWaitResult};
 pub use notify::{Notified, Notify};
 pub use mutex::{Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
+pub use once_cell::{OnceCell, SetError};
+pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use semaphore::{AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError};

@@ -69,6 +69,12 @@ impl fmt::Display for TryLockError {
 
 impl std::error::Error for TryLockError {}
 
+impl TryLockError {
+    pub(crate) fn new() -> Self {
+        TryLockError(())
+    }
+}
+
 impl<T> Mutex<T> {
     /// An unlocked mutex holding `value`.
     ///

@@ -141,6 +141,7 @@ impl<T> WaiterList<T> {
     }
 
     /// Whether the waiter is still queued (false once granted).
+    #[cfg(test)]
     pub(crate) fn is_linked(&self, key: WaiterKey) -> bool {
         self.slots[key.0].linked
     }

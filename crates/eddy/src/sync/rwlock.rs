@@ -1,0 +1,258 @@
+//! An async reader-writer lock: a [`FairSemaphore`] of `MAX_READS` permits;
+//! a reader takes one, a writer takes them all.
+//!
+//! Because the semaphore is FIFO, a waiting writer blocks readers that come
+//! after it: writers cannot starve, and neither can readers.
+
+use std::cell::UnsafeCell;
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+
+use super::fair_semaphore::FairSemaphore;
+use super::mutex::TryLockError;
+
+/// Most readers that can hold the lock at once.
+const MAX_READS: usize = u32::MAX as usize >> 3;
+
+/// An async reader-writer lock that can be held across `.await`.
+///
+/// Fair: requests are granted in arrival order, so a writer waits only for
+/// the readers ahead of it, and readers behind a writer wait for it.
+///
+/// ```
+/// use eddy::sync::RwLock;
+///
+/// let lock = RwLock::new(5);
+/// futures_lite::future::block_on(async {
+///     {
+///         let a = lock.read().await;
+///         let b = lock.read().await;
+///         assert_eq!(*a + *b, 10);
+///     }
+///     *lock.write().await += 1;
+///     assert_eq!(*lock.read().await, 6);
+/// });
+/// ```
+pub struct RwLock<T: ?Sized> {
+    semaphore: FairSemaphore,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: a writer gets `&mut T` only while holding every permit, so at most
+// one thread touches `T` mutably; moving `T` between threads needs `T: Send`.
+unsafe impl<T: ?Sized + Send> Send for RwLock<T> {}
+// SAFETY: readers on many threads share `&T` (needs `T: Sync`); a writer on
+// any thread gets `&mut T` (needs `T: Send`).
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
+
+/// Shared access to an [`RwLock`]; released when dropped.
+#[must_use = "the read lock is released as soon as the guard is dropped"]
+pub struct RwLockReadGuard<'a, T: ?Sized> {
+    lock: &'a RwLock<T>,
+}
+
+/// Exclusive access to an [`RwLock`]; released when dropped.
+#[must_use = "the write lock is released as soon as the guard is dropped"]
+pub struct RwLockWriteGuard<'a, T: ?Sized> {
+    lock: &'a RwLock<T>,
+}
+
+// SAFETY: sharing a read guard shares `&T`.
+unsafe impl<T: ?Sized + Sync> Sync for RwLockReadGuard<'_, T> {}
+// SAFETY: sharing a write guard shares `&T` only (`&mut` needs `&mut guard`).
+unsafe impl<T: ?Sized + Sync> Sync for RwLockWriteGuard<'_, T> {}
+
+impl<T> RwLock<T> {
+    /// An unlocked lock holding `value`.
+    ///
+    /// ```
+    /// let lock = eddy::sync::RwLock::new(1);
+    /// assert_eq!(lock.into_inner(), 1);
+    /// ```
+    pub fn new(value: T) -> Self {
+        RwLock { semaphore: FairSemaphore::new(MAX_READS), data: UnsafeCell::new(value) }
+    }
+
+    /// Consumes the lock and returns the value.
+    ///
+    /// ```
+    /// assert_eq!(eddy::sync::RwLock::new('a').into_inner(), 'a');
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.data.into_inner()
+    }
+}
+
+impl<T: ?Sized> RwLock<T> {
+    /// Waits for shared access.
+    ///
+    /// Cancel-safe: dropping the future gives up its place in the queue and
+    /// never leaves the lock held.
+    ///
+    /// ```
+    /// let lock = eddy::sync::RwLock::new(1);
+    /// assert_eq!(*futures_lite::future::block_on(lock.read()), 1);
+    /// ```
+    pub async fn read(&self) -> RwLockReadGuard<'_, T> {
+        if self.semaphore.acquire(1).await.is_err() {
+            unreachable!("an RwLock's semaphore is never closed");
+        }
+        RwLockReadGuard { lock: self }
+    }
+
+    /// Waits for exclusive access.
+    ///
+    /// Cancel-safe: dropping the future gives up its place in the queue; read
+    /// permits it had gathered are handed on.
+    ///
+    /// ```
+    /// let lock = eddy::sync::RwLock::new(1);
+    /// *futures_lite::future::block_on(lock.write()) = 2;
+    /// assert_eq!(lock.into_inner(), 2);
+    /// ```
+    pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
+        if self.semaphore.acquire(MAX_READS).await.is_err() {
+            unreachable!("an RwLock's semaphore is never closed");
+        }
+        RwLockWriteGuard { lock: self }
+    }
+
+    /// Takes shared access if nobody writes or waits.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if a writer holds or waits for the lock.
+    ///
+    /// ```
+    /// let lock = eddy::sync::RwLock::new(1);
+    /// let _w = lock.try_write().unwrap();
+    /// assert!(lock.try_read().is_err());
+    /// ```
+    pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, TryLockError> {
+        self.semaphore.try_acquire(1).map_err(|_| TryLockError::new())?;
+        Ok(RwLockReadGuard { lock: self })
+    }
+
+    /// Takes exclusive access if the lock is free and nobody waits.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if the lock is held or contended.
+    ///
+    /// ```
+    /// let lock = eddy::sync::RwLock::new(1);
+    /// let _r = lock.try_read().unwrap();
+    /// assert!(lock.try_write().is_err());
+    /// ```
+    pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
+        self.semaphore.try_acquire(MAX_READS).map_err(|_| TryLockError::new())?;
+        Ok(RwLockWriteGuard { lock: self })
+    }
+
+    /// Waits for shared access, parking this thread.
+    ///
+    /// # Panics
+    ///
+    /// If called from a thread that runs an Eddy runtime.
+    ///
+    /// ```
+    /// let lock = eddy::sync::RwLock::new(3);
+    /// assert_eq!(*lock.blocking_read(), 3);
+    /// ```
+    pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
+        super::park::block_on("RwLock::blocking_read", self.read())
+    }
+
+    /// Waits for exclusive access, parking this thread.
+    ///
+    /// # Panics
+    ///
+    /// If called from a thread that runs an Eddy runtime.
+    ///
+    /// ```
+    /// let lock = eddy::sync::RwLock::new(3);
+    /// *lock.blocking_write() = 4;
+    /// assert_eq!(*lock.blocking_read(), 4);
+    /// ```
+    pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
+        super::park::block_on("RwLock::blocking_write", self.write())
+    }
+
+    /// The value, through an exclusive borrow (no locking needed).
+    ///
+    /// ```
+    /// let mut lock = eddy::sync::RwLock::new(1);
+    /// *lock.get_mut() = 2;
+    /// assert_eq!(lock.into_inner(), 2);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut T {
+        self.data.get_mut()
+    }
+}
+
+impl<T: Default> Default for RwLock<T> {
+    fn default() -> Self {
+        RwLock::new(T::default())
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("RwLock");
+        match self.try_read() {
+            Ok(guard) => out.field("data", &&*guard),
+            Err(_) => out.field("data", &format_args!("<locked>")),
+        };
+        out.finish()
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: this guard holds a read permit, so no writer (which needs
+        // every permit) exists while it lives; readers only take `&T`.
+        unsafe { &*self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
+    fn drop(&mut self) {
+        self.lock.semaphore.release(1);
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: this guard holds every permit, so no other guard exists.
+        unsafe { &*self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`; `&mut self` makes this borrow unique too.
+        unsafe { &mut *self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
+    fn drop(&mut self) {
+        self.lock.semaphore.release(MAX_READS);
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
