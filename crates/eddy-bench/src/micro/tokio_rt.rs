@@ -1,0 +1,99 @@
+//! tokio current_thread micro workloads.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Waker};
+use std::time::Instant;
+
+use tokio::time::Sleep;
+
+use super::{FireCounter, bytes_per, ns_per, timer_figures, timer_offset, unknown};
+use crate::sys::self_rss;
+
+/// Runs `bench` with `n` operations.
+pub fn run(bench: &str, n: u64) -> io::Result<Vec<(&'static str, f64)>> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        match bench {
+            "spawn" => {
+                let start = Instant::now();
+                for _ in 0..n {
+                    tokio::spawn(async {})
+                        .await
+                        .expect("an empty task does not panic");
+                }
+                Ok(vec![("ns_per_op", ns_per(start.elapsed(), n))])
+            }
+            "yield" => {
+                let start = Instant::now();
+                let half = n / 2;
+                let a = tokio::spawn(async move {
+                    for _ in 0..half {
+                        tokio::task::yield_now().await;
+                    }
+                });
+                let b = tokio::spawn(async move {
+                    for _ in 0..half {
+                        tokio::task::yield_now().await;
+                    }
+                });
+                a.await.expect("no panic");
+                b.await.expect("no panic");
+                Ok(vec![("ns_per_op", ns_per(start.elapsed(), half * 2))])
+            }
+            "mpsc" => {
+                let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(1024);
+                let start = Instant::now();
+                tokio::spawn(async move {
+                    for i in 0..n {
+                        if tx.send(i).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+                for _ in 0..n {
+                    rx.recv().await.expect("the sender sends n messages");
+                }
+                Ok(vec![("ns_per_op", ns_per(start.elapsed(), n))])
+            }
+            "timers" => {
+                let counter = FireCounter::new(n);
+                let waker = Waker::from(counter.clone());
+                let mut cx = Context::from_waker(&waker);
+                let mut sleeps: Vec<Pin<Box<Sleep>>> = Vec::with_capacity(n as usize);
+                let rss0 = self_rss();
+                let start = Instant::now();
+                let base = tokio::time::Instant::from_std(start);
+                for i in 0..n {
+                    let mut sleep = Box::pin(tokio::time::sleep_until(base + timer_offset(i, n)));
+                    if sleep.as_mut().poll(&mut cx).is_ready() {
+                        counter.fire();
+                    }
+                    sleeps.push(sleep);
+                }
+                let registered = Instant::now();
+                let rss1 = self_rss();
+                counter.all_fired().await;
+                let fired = Instant::now();
+                drop(sleeps);
+                Ok(timer_figures(n, start, registered, (rss0, rss1), fired))
+            }
+            "idle" => {
+                let rss0 = self_rss();
+                let mut handles = Vec::with_capacity(n as usize);
+                for _ in 0..n {
+                    handles.push(tokio::spawn(std::future::pending::<()>()));
+                }
+                for _ in 0..4 {
+                    tokio::task::yield_now().await;
+                }
+                let rss1 = self_rss();
+                Ok(vec![("bytes_per_task", bytes_per(rss0, rss1, n))])
+            }
+            _ => Err(unknown("workload for tokio", bench)),
+        }
+    })
+}

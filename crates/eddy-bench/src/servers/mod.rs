@@ -1,0 +1,267 @@
+//! The systems under test, one file each, all serving the same handler.
+//!
+//! A server runs in a child process (`eddy-bench serve --system NAME
+//! --protocol http|echo`, see [`crate::child`]) so its CPU time and memory
+//! are its own. Each Rust system's file exports
+//! `serve(listener, protocol) -> io::Result<()>`; Node.js runs a script
+//! written by [`node`]. The raw event loops share [`LoopConn`], the
+//! per-connection state machine, so the floor rows differ only by the
+//! event-queue crate.
+
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::TcpListener;
+
+use crate::protocol::{Protocol, RESPONSE, RequestBuffer};
+
+pub mod eddy_poll_loop;
+pub mod may_rt;
+pub mod mio_loop;
+pub mod node;
+pub mod smol_rt;
+pub mod tokio_rt;
+
+/// Every system the harness knows, peers first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum System {
+    /// A hand-written mio loop: the floor.
+    Mio,
+    /// The same loop on eddy-poll.
+    EddyPoll,
+    /// tokio, current_thread scheduler.
+    TokioCt,
+    /// tokio, multi_thread scheduler with two workers.
+    TokioMt,
+    /// smol's LocalExecutor on async-io.
+    Smol,
+    /// may, one worker (stackful coroutines).
+    May,
+    /// Node.js `http.createServer`.
+    Node,
+    /// Node.js `net.createServer` with our handler.
+    NodeNet,
+    /// corosensei (micro benchmarks only).
+    Corosensei,
+}
+
+impl System {
+    /// The name shown in tables and charts.
+    pub fn label(self) -> &'static str {
+        match self {
+            System::Mio => "raw mio loop",
+            System::EddyPoll => "raw eddy-poll loop",
+            System::TokioCt => "tokio current_thread",
+            System::TokioMt => "tokio multi_thread (2)",
+            System::Smol => "smol LocalExecutor",
+            System::May => "may (1 worker)",
+            System::Node => "Node.js http",
+            System::NodeNet => "Node.js net",
+            System::Corosensei => "corosensei",
+        }
+    }
+
+    /// Whether this row is one of ours (compared against the best peer).
+    pub fn is_eddy(self) -> bool {
+        matches!(self, System::EddyPoll)
+    }
+
+    /// Whether the server is pinned to core 0. Multi-threaded servers are
+    /// left free so their second worker has somewhere to run.
+    pub fn pinned(self) -> bool {
+        !matches!(self, System::TokioMt)
+    }
+
+    /// Whether this system runs as a Node.js script rather than our binary.
+    pub fn is_node(self) -> bool {
+        matches!(self, System::Node | System::NodeNet)
+    }
+
+    /// The Eddy servers compiled into this binary (`http`: also those that
+    /// only speak HTTP).
+    pub fn eddy_servers(http: bool) -> Vec<System> {
+        let _ = http;
+        Vec::new()
+    }
+
+    /// The eddy-node servers compiled into this binary.
+    pub fn eddy_node_servers() -> Vec<System> {
+        Vec::new()
+    }
+
+    /// Why this system cannot run here, if it cannot.
+    pub fn unavailable(self) -> Option<String> {
+        if self.is_node() && !node::installed() {
+            return Some(format!("{}: skipped, `node` is not on PATH", self.label()));
+        }
+        None
+    }
+}
+
+/// Serves `protocol` on `listener` with `system` until the process exits.
+pub fn serve(system: System, listener: TcpListener, protocol: Protocol) -> io::Result<()> {
+    match system {
+        System::Mio => mio_loop::serve(listener, protocol),
+        System::EddyPoll => eddy_poll_loop::serve(listener, protocol),
+        System::TokioCt => tokio_rt::serve(listener, protocol, false),
+        System::TokioMt => tokio_rt::serve(listener, protocol, true),
+        System::Smol => smol_rt::serve(listener, protocol),
+        System::May => may_rt::serve(listener, protocol),
+        System::Node | System::NodeNet | System::Corosensei => Err(io::Error::new(
+            ErrorKind::Unsupported,
+            format!("{} is not a server of this binary", system.label()),
+        )),
+    }
+}
+
+/// One connection of a raw readiness loop: read, answer, keep unsent
+/// bytes for the next writable event.
+#[derive(Debug)]
+pub struct LoopConn<S> {
+    /// The socket.
+    pub stream: S,
+    requests: RequestBuffer,
+    out: Vec<u8>,
+}
+
+impl<S: Read + Write> LoopConn<S> {
+    /// A connection with empty buffers.
+    pub fn new(stream: S) -> Self {
+        LoopConn {
+            stream,
+            requests: RequestBuffer::new(),
+            out: Vec::new(),
+        }
+    }
+
+    /// Handles a readiness event (edge-triggered: drains to `WouldBlock`).
+    /// Returns `false` when the connection is finished and must be closed.
+    pub fn on_ready(&mut self, protocol: Protocol) -> bool {
+        if !self.flush() {
+            return false;
+        }
+        loop {
+            let read = match protocol {
+                Protocol::Http => self.stream.read(self.requests.spare()),
+                Protocol::Echo => {
+                    let mut chunk = [0u8; 4096];
+                    self.stream.read(&mut chunk).inspect(|&n| {
+                        self.out.extend_from_slice(&chunk[..n]);
+                    })
+                }
+            };
+            match read {
+                Ok(0) => return false,
+                Ok(n) => {
+                    if protocol == Protocol::Http {
+                        let Ok(complete) = self.requests.filled(n) else {
+                            return false;
+                        };
+                        for _ in 0..complete {
+                            self.out.extend_from_slice(RESPONSE);
+                        }
+                    }
+                    if !self.flush() {
+                        return false;
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return true,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return false,
+            }
+        }
+    }
+
+    /// Writes pending output; `false` on a write error.
+    fn flush(&mut self) -> bool {
+        let mut sent = 0;
+        while sent < self.out.len() {
+            match self.stream.write(&self.out[sent..]) {
+                Ok(n) => sent += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return false,
+            }
+        }
+        self.out.drain(..sent);
+        true
+    }
+}
+
+/// The async handler every futures runtime row runs: read, count whole
+/// requests, write one response each (or echo the bytes back).
+#[macro_export]
+macro_rules! async_handler {
+    ($stream:expr, $protocol:expr) => {{
+        let mut stream = $stream;
+        match $protocol {
+            $crate::protocol::Protocol::Http => {
+                let mut requests = $crate::protocol::RequestBuffer::new();
+                loop {
+                    let n = match stream.read(requests.spare()).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    let Ok(complete) = requests.filled(n) else {
+                        break;
+                    };
+                    let mut failed = false;
+                    for _ in 0..complete {
+                        if stream.write_all($crate::protocol::RESPONSE).await.is_err() {
+                            failed = true;
+                        }
+                    }
+                    if failed {
+                        break;
+                    }
+                }
+            }
+            $crate::protocol::Protocol::Echo => {
+                let mut buf = [0u8; 4096];
+                loop {
+                    let n = match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    if stream.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    }};
+}
+
+/// The blocking handler every stackful row runs (same steps as
+/// [`async_handler!`], with `std::io` calls).
+pub fn blocking_handler<S: Read + Write>(mut stream: S, protocol: Protocol) {
+    match protocol {
+        Protocol::Http => {
+            let mut requests = RequestBuffer::new();
+            loop {
+                let n = match stream.read(requests.spare()) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                };
+                let Ok(complete) = requests.filled(n) else {
+                    return;
+                };
+                for _ in 0..complete {
+                    if stream.write_all(RESPONSE).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        Protocol::Echo => {
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                };
+                if stream.write_all(&buf[..n]).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
