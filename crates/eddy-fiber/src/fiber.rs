@@ -1,0 +1,388 @@
+//! A fiber's shared state: its [`Header`] (identity, scheduling state, saved
+//! stack pointer, stack), the typed cell holding its closure and then its
+//! result, [`Waiter`]s that make it runnable again, and the public handles
+//! [`JoinHandle`] and [`Fiber`].
+//!
+//! Every fiber is one `Rc` allocation (`FiberCell<F, T>`), seen by the
+//! scheduler as `Rc<dyn Task>` and by its join handle as
+//! `Rc<dyn JoinTarget<T>>`.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::num::NonZeroU64;
+use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::scheduler::{self, Cancelled};
+use crate::stack::FiberStack;
+
+/// The scheduling state of a fiber.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum State {
+    /// In the run queue (set by spawn, yield and wakes; cleared when run).
+    Runnable,
+    /// The context on the CPU (set by the scheduler when switching in).
+    Running,
+    /// Parked until a [`Waiter`] carrying `Header::wait` wakes it (set by
+    /// the fiber itself before switching away).
+    Waiting,
+    /// Its closure returned or panicked; never runs again (set at exit).
+    Finished,
+}
+
+/// A unique fiber identifier (unique for the process's lifetime).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FiberId(NonZeroU64);
+
+impl FiberId {
+    pub(crate) fn next() -> FiberId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        FiberId(NonZeroU64::new(id).expect("64-bit fiber ids do not wrap"))
+    }
+
+    /// The id as a number.
+    pub fn as_u64(self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl fmt::Display for FiberId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Who waits for a fiber to finish.
+pub(crate) enum Joiner {
+    /// A fiber parked in `JoinHandle::join`.
+    Fiber(Waiter),
+    /// A future polling the join handle.
+    Task(std::task::Waker),
+}
+
+/// What every fiber (and the root context of `block_on`) has.
+pub(crate) struct Header {
+    pub(crate) id: FiberId,
+    pub(crate) name: Option<Box<str>>,
+    /// The runtime this fiber belongs to (wakes from others are ignored).
+    pub(crate) runtime: u64,
+    pub(crate) state: Cell<State>,
+    /// Saved stack pointer while not running.
+    pub(crate) sp: Cell<*mut u8>,
+    /// The stack (none for the root context, none after finishing).
+    pub(crate) stack: Cell<Option<FiberStack>>,
+    /// The wait in progress: wakes carrying another number are stale.
+    pub(crate) wait: Cell<u64>,
+    pub(crate) joiner: Cell<Option<Joiner>>,
+    /// Set at runtime shutdown: the next park unwinds the fiber.
+    pub(crate) cancelled: Cell<bool>,
+    /// Index in the scheduler's table of live fibers.
+    pub(crate) slot: Cell<usize>,
+    /// The root context of `block_on` (runs on the thread's own stack).
+    pub(crate) is_root: bool,
+}
+
+impl Header {
+    pub(crate) fn new(name: Option<Box<str>>, runtime: u64) -> Header {
+        Header {
+            id: FiberId::next(),
+            name,
+            runtime,
+            state: Cell::new(State::Runnable),
+            sp: Cell::new(std::ptr::null_mut()),
+            stack: Cell::new(None),
+            wait: Cell::new(0),
+            joiner: Cell::new(None),
+            cancelled: Cell::new(false),
+            slot: Cell::new(usize::MAX),
+            is_root: false,
+        }
+    }
+}
+
+/// A fiber as the scheduler sees it.
+pub(crate) trait Task {
+    fn header(&self) -> &Header;
+    /// Runs the closure to completion, catching a panic, and stores the
+    /// result (or, when `cancelled`, drops the closure unrun).
+    fn run(&self, cancelled: bool);
+}
+
+pub(crate) type FiberRef = Rc<dyn Task>;
+
+/// A fiber as its join handle sees it.
+pub(crate) trait JoinTarget<T>: Task {
+    fn take_output(&self) -> Option<Result<T, JoinError>>;
+}
+
+enum Body<F, T> {
+    Pending(F),
+    Done(Result<T, JoinError>),
+    Taken,
+}
+
+/// One allocation per fiber: header, then closure, then its result.
+pub(crate) struct FiberCell<F, T> {
+    header: Header,
+    body: RefCell<Body<F, T>>,
+}
+
+impl<F: FnOnce() -> T, T> FiberCell<F, T> {
+    pub(crate) fn new(header: Header, f: F) -> FiberCell<F, T> {
+        FiberCell {
+            header,
+            body: RefCell::new(Body::Pending(f)),
+        }
+    }
+}
+
+impl<F: FnOnce() -> T, T> Task for FiberCell<F, T> {
+    fn header(&self) -> &Header {
+        &self.header
+    }
+
+    fn run(&self, cancelled: bool) {
+        let body = std::mem::replace(&mut *self.body.borrow_mut(), Body::Taken);
+        let Body::Pending(f) = body else {
+            unreachable!("a fiber runs once");
+        };
+        let output = if cancelled {
+            drop(f);
+            Err(JoinError::Cancelled)
+        } else {
+            panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+                if payload.is::<Cancelled>() {
+                    JoinError::Cancelled
+                } else {
+                    JoinError::Panicked(payload)
+                }
+            })
+        };
+        *self.body.borrow_mut() = Body::Done(output);
+    }
+}
+
+impl<F: FnOnce() -> T, T> JoinTarget<T> for FiberCell<F, T> {
+    fn take_output(&self) -> Option<Result<T, JoinError>> {
+        let mut body = self.body.borrow_mut();
+        match std::mem::replace(&mut *body, Body::Taken) {
+            Body::Done(output) => Some(output),
+            other => {
+                *body = other;
+                None
+            }
+        }
+    }
+}
+
+/// The root context of `block_on`: runs on the thread's own stack.
+pub(crate) struct Root {
+    header: Header,
+}
+
+impl Root {
+    pub(crate) fn new(runtime: u64) -> Root {
+        let root = Root {
+            header: Header {
+                is_root: true,
+                ..Header::new(None, runtime)
+            },
+        };
+        root.header.state.set(State::Running);
+        root
+    }
+}
+
+impl Task for Root {
+    fn header(&self) -> &Header {
+        &self.header
+    }
+    fn run(&self, _cancelled: bool) {
+        unreachable!("the root context is never started as a fiber");
+    }
+}
+
+/// Makes one particular wait of one fiber runnable again. Waking a fiber
+/// that has since finished that wait (a *stale* waiter) does nothing, so
+/// waits never see spurious wake-ups from old registrations.
+#[derive(Clone)]
+pub(crate) struct Waiter {
+    pub(crate) fiber: FiberRef,
+    pub(crate) wait: u64,
+}
+
+impl Waiter {
+    /// Whether the fiber is still in the wait this waiter was made for.
+    pub(crate) fn is_current(&self) -> bool {
+        let h = self.fiber.header();
+        h.state.get() == State::Waiting && h.wait.get() == self.wait
+    }
+
+    /// Makes the fiber runnable if it is still in this wait.
+    pub(crate) fn wake(&self) {
+        if self.is_current() {
+            scheduler::make_runnable(&self.fiber);
+        }
+    }
+}
+
+impl fmt::Debug for Waiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Waiter")
+            .field("fiber", &self.fiber.header().id)
+            .field("wait", &self.wait)
+            .finish()
+    }
+}
+
+/// Why a fiber did not produce a value.
+pub enum JoinError {
+    /// Its closure panicked; the payload is the panic's.
+    Panicked(Box<dyn Any + Send + 'static>),
+    /// The runtime shut down before it finished.
+    Cancelled,
+}
+
+impl JoinError {
+    /// Whether the fiber panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self, JoinError::Panicked(_))
+    }
+
+    /// The panic payload, to re-raise with `std::panic::resume_unwind`.
+    /// Returns `Err(self)` when the fiber was cancelled instead.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self {
+            JoinError::Panicked(payload) => Ok(payload),
+            other => Err(other),
+        }
+    }
+
+    fn panic_message(&self) -> Option<&str> {
+        match self {
+            JoinError::Panicked(p) => p
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| p.downcast_ref::<String>().map(String::as_str)),
+            JoinError::Cancelled => None,
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JoinError::Panicked(_) => f
+                .debug_tuple("Panicked")
+                .field(&self.panic_message().unwrap_or("<non-string payload>"))
+                .finish(),
+            JoinError::Cancelled => f.write_str("Cancelled"),
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JoinError::Panicked(_) => match self.panic_message() {
+                Some(msg) => write!(f, "fiber panicked: {msg}"),
+                None => f.write_str("fiber panicked"),
+            },
+            JoinError::Cancelled => f.write_str("fiber was cancelled by its runtime shutting down"),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+/// Waits for a fiber to finish: [`join`](JoinHandle::join) from another
+/// fiber, or `.await` it from async code. Dropping it detaches the fiber.
+///
+/// Fibers and their handles stay on the thread that runs them:
+///
+/// ```compile_fail
+/// fn assert_send<T: Send>(_: T) {}
+/// eddy_fiber::Runtime::new().unwrap().block_on(|| {
+///     assert_send(eddy_fiber::spawn(|| 1));
+/// });
+/// ```
+pub struct JoinHandle<T> {
+    pub(crate) fiber: Rc<dyn JoinTarget<T>>,
+}
+
+impl<T> JoinHandle<T> {
+    /// Parks the calling fiber until this fiber finishes, and returns its
+    /// value, or the error if it panicked.
+    ///
+    /// ```
+    /// let rt = eddy_fiber::Runtime::new()?;
+    /// let sum = rt.block_on(|| {
+    ///     let a = eddy_fiber::spawn(|| 20);
+    ///     let b = eddy_fiber::spawn(|| 22);
+    ///     a.join().unwrap() + b.join().unwrap()
+    /// });
+    /// assert_eq!(sum, 42);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When called outside a fiber (there is nothing to park).
+    pub fn join(self) -> Result<T, JoinError> {
+        scheduler::join(&*self.fiber)
+    }
+
+    /// Whether the fiber has finished.
+    pub fn is_finished(&self) -> bool {
+        self.fiber.header().state.get() == State::Finished
+    }
+
+    /// The fiber this handle waits for.
+    pub fn fiber(&self) -> Fiber {
+        Fiber {
+            fiber: self.fiber.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let h = self.fiber.header();
+        f.debug_struct("JoinHandle")
+            .field("id", &h.id)
+            .field("name", &h.name)
+            .field("state", &h.state.get())
+            .finish()
+    }
+}
+
+/// A handle to a fiber: its id and name. See [`current`](crate::current).
+#[derive(Clone)]
+pub struct Fiber {
+    pub(crate) fiber: FiberRef,
+}
+
+impl Fiber {
+    /// The fiber's unique id.
+    pub fn id(&self) -> FiberId {
+        self.fiber.header().id
+    }
+
+    /// The fiber's name, if it was given one with
+    /// [`Builder::name`](crate::Builder::name).
+    pub fn name(&self) -> Option<&str> {
+        self.fiber.header().name.as_deref()
+    }
+}
+
+impl fmt::Debug for Fiber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fiber")
+            .field("id", &self.id())
+            .field("name", &self.name())
+            .finish()
+    }
+}
