@@ -221,7 +221,9 @@ impl Connection {
                 Ok(progress) => progress,
                 Err(_) => return Verdict::Close,
             };
-            let staged = self.stage_due_responses(&mut ctx.date, now);
+            // Requests just read were stamped after `now`: a 0 ms delay is
+            // due by the clock's current reading, not the loop's.
+            let staged = self.stage_due_responses(&mut ctx.date, Instant::now());
             let wrote = match self.write_output(now) {
                 Ok(progress) => progress,
                 Err(_) => return Verdict::Close,
@@ -269,18 +271,21 @@ impl Connection {
                     self.read_ready = false;
                 }
                 Ok(n) => {
-                    self.last_activity = now;
+                    // Delays count from now, not from when the loop woke:
+                    // the bytes may have arrived after that.
+                    let read_at = Instant::now();
+                    self.last_activity = read_at;
                     if self.input.is_empty() {
                         // The common case: parse straight from the scratch
                         // space and keep only an incomplete tail.
-                        let used = self.consume(&scratch[..n], ctx, now);
+                        let used = self.consume(&scratch[..n], ctx, read_at);
                         progress |= used > 0;
                         if !self.closing {
                             self.input.extend_from_slice(&scratch[used..n]);
                         }
                     } else {
                         self.input.extend_from_slice(&scratch[..n]);
-                        progress |= self.parse_buffered(ctx, now);
+                        progress |= self.parse_buffered(ctx, read_at);
                     }
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => self.read_ready = false,

@@ -412,3 +412,88 @@ mod tests {
         assert!(invalid_response(Status::HeadersTooLarge).closes());
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces that make near-requests more often than random bytes do.
+    fn piece() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "GET ",
+                "HEAD ",
+                "POST ",
+                "/",
+                "0",
+                "17",
+                "99999999999999999999",
+                "abc",
+                "%",
+                "%2",
+                "%FF",
+                "%C3%A9",
+                "?q",
+                " HTTP/1.1",
+                " HTTP/1.0",
+                " HTTP/2",
+                "\r\n",
+                "\n",
+                "Connection: close",
+                "Connection: keep-alive",
+                "Content-Length: 3",
+                "Content-Length: x",
+                "Transfer-Encoding: chunked",
+                ": ",
+                "\0",
+                " ",
+            ])
+            .prop_map(|s| s.as_bytes().to_vec()),
+            prop::collection::vec(any::<u8>(), 0..16),
+        ]
+    }
+
+    fn input() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(piece(), 0..40).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn parse_never_panics_and_keeps_its_promises(input in input(), cap in 0u64..100_000) {
+            match parse(&input, cap) {
+                Parsed::Partial => prop_assert!(input.len() <= MAX_HEAD_BYTES),
+                Parsed::Complete(request) => {
+                    prop_assert!(request.head_len <= input.len());
+                    prop_assert!(request.head_len <= MAX_HEAD_BYTES);
+                    if let Route::Delayed { delay_ms, .. } = request.route {
+                        prop_assert!(delay_ms <= cap);
+                    }
+                }
+                Parsed::Invalid(status) => prop_assert!(matches!(
+                    status,
+                    Status::BadRequest | Status::HeadersTooLarge
+                )),
+            }
+        }
+
+        #[test]
+        fn parse_of_random_bytes_never_panics(input in prop::collection::vec(any::<u8>(), 0..20_000)) {
+            let _ = parse(&input, 60_000);
+        }
+
+        #[test]
+        fn a_complete_request_parses_the_same_with_trailing_bytes(
+            delay in 0u64..100_000,
+            message in "[a-zA-Z0-9%]{1,30}",
+            tail in prop::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let head = format!("GET /{delay}/{message} HTTP/1.1\r\n\r\n");
+            let mut input = head.clone().into_bytes();
+            input.extend_from_slice(&tail);
+            let alone = parse(head.as_bytes(), 60_000);
+            let with_tail = parse(&input, 60_000);
+            prop_assert_eq!(alone, with_tail);
+        }
+    }
+}

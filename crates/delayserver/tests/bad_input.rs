@@ -84,7 +84,9 @@ fn other_methods_are_405_with_allow() {
     let server = server();
     let mut client = Client::connect(server.local_addr());
     for method in ["POST", "PUT", "DELETE", "OPTIONS", "PATCH", "get"] {
-        client.send(format!("{method} /0/x HTTP/1.1\r\nContent-Length: 0\r\n\r\n"));
+        client.send(format!(
+            "{method} /0/x HTTP/1.1\r\nContent-Length: 0\r\n\r\n"
+        ));
         let response = client.response();
         assert_eq!(response.status, 405, "{method}");
         assert_eq!(response.header("Allow"), Some("GET, HEAD"));
@@ -172,27 +174,44 @@ fn too_many_headers_is_431_and_closes() {
     assert_status_and_closed(&mut client, request.as_bytes(), 431);
 }
 
+/// Sets `SO_SNDBUF` on `stream`.
+fn set_send_buffer(stream: &std::net::TcpStream, bytes: libc::c_int) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: setsockopt reads one c_int that lives for the call, on a
+    // socket this test owns.
+    let result = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_SNDBUF,
+            (&bytes as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(result, 0, "{}", std::io::Error::last_os_error());
+}
+
 #[test]
-fn the_431_reaches_a_client_that_is_still_sending() {
-    // The server answers while the client is still pushing its endless
-    // header; lingering on close keeps a reset from destroying the answer.
+fn the_431_reaches_a_client_that_sends_everything_before_reading() {
+    // The server answers after 8 KiB while the client goes on sending its
+    // 256 KiB head. Closing outright would reset the connection and fail
+    // the client's writes (and could destroy the answer in flight); the
+    // server lingers instead, discarding input until the client is done.
     let server = server();
     let mut client = Client::connect(server.local_addr());
-    let mut writer = client.stream().try_clone().unwrap();
-    let sender = std::thread::spawn(move || {
-        let _ = writer.write_all(b"GET /0/x HTTP/1.1\r\nX-Endless: ");
-        let chunk = [b'e'; 4096];
-        // Up to 256 KiB, or until the server stops reading and closes.
-        for _ in 0..64 {
-            if writer.write_all(&chunk).is_err() {
-                break;
-            }
-        }
-    });
+    // Small socket buffers, so the head cannot all sit in buffers before
+    // the server decides; 768 KiB stays under the server's linger budget.
+    set_send_buffer(client.stream(), 4096);
+    let mut request = b"GET /0/x HTTP/1.1\r\nX-Endless: ".to_vec();
+    request.resize(768 * 1024, b'e');
+    client
+        .stream()
+        .write_all(&request)
+        .expect("the server keeps reading while it closes");
     let response = client.response();
     assert_eq!(response.status, 431);
     assert_eq!(response.header("Connection"), Some("close"));
-    sender.join().unwrap();
+    client.assert_closed();
 }
 
 #[test]

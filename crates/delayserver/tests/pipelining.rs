@@ -51,7 +51,14 @@ fn delays_run_concurrently_not_one_after_another() {
 fn a_request_split_across_writes_is_reassembled() {
     let server = server();
     let mut client = Client::connect(server.local_addr());
-    for piece in ["GE", "T /0/sp", "lit HTTP/1.1\r", "\nHost: x\r\n", "\r\nGET /0/next", " HTTP/1.1\r\n\r\n"] {
+    for piece in [
+        "GE",
+        "T /0/sp",
+        "lit HTTP/1.1\r",
+        "\nHost: x\r\n",
+        "\r\nGET /0/next",
+        " HTTP/1.1\r\n\r\n",
+    ] {
         client.send(piece);
         client.stream().set_nodelay(true).unwrap();
         std::thread::yield_now();

@@ -16,7 +16,10 @@ fn a_200ms_delay_answers_after_200ms_and_well_within_a_second() {
     let elapsed = start.elapsed();
     assert_eq!(response.text(), "late");
     assert!(elapsed >= Duration::from_millis(200), "early: {elapsed:?}");
-    assert!(elapsed < Duration::from_millis(1000), "too late: {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_millis(1000),
+        "too late: {elapsed:?}"
+    );
 }
 
 #[test]
@@ -33,4 +36,23 @@ fn each_request_on_a_connection_waits_its_own_delay() {
             "{delay} ms answered after {elapsed:?}"
         );
     }
+}
+
+#[test]
+fn a_closed_connections_timer_does_not_fire_for_the_next_one() {
+    // The first connection's slot (and poll token) is reused by the second;
+    // the first one's timer entry is stale and must not answer early.
+    let server = server();
+    let mut first = Client::connect(server.local_addr());
+    first.get("/100/gone");
+    drop(first);
+    let mut second = Client::connect(server.local_addr());
+    let start = Instant::now();
+    second.get("/400/kept");
+    assert_eq!(second.response().text(), "kept");
+    assert!(
+        start.elapsed() >= Duration::from_millis(400),
+        "{:?}",
+        start.elapsed()
+    );
 }
