@@ -1,0 +1,155 @@
+//! `eddy::sync` against `tokio::sync`, in the same run, on the same executor.
+//!
+//! Both sides run on a tokio runtime (current-thread for one producer,
+//! two-worker multi-thread for four) so a row differs only by the primitive.
+//! Single operations (oneshot, uncontended lock, semaphore) are polled once
+//! with a no-op waker: no executor at all.
+//!
+//! Run: `cargo bench -p eddy --bench sync` (add `-- --quick` on a busy machine).
+
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+
+const MESSAGES: u64 = 1_000_000;
+const CAPACITY: usize = 1024;
+
+/// Polls a future that must complete at once.
+fn ready<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("benchmark future was expected to be ready"),
+    }
+}
+
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().build().expect("tokio current-thread runtime")
+}
+
+fn multi_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().expect("tokio multi-thread runtime")
+}
+
+/// Sends `MESSAGES` split over `producers` tasks, receives them all.
+macro_rules! mpsc_round {
+    ($rt:expr, $producers:expr, $make:expr, $send:ident, $await_send:tt) => {{
+        $rt.block_on(async {
+            let (tx, mut rx) = $make;
+            for _ in 0..$producers {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    for i in 0..MESSAGES / $producers {
+                        mpsc_round!(@send tx, i, $await_send);
+                    }
+                });
+            }
+            drop(tx);
+            let mut count = 0u64;
+            while let Some(v) = rx.recv().await {
+                black_box(v);
+                count += 1;
+            }
+            assert_eq!(count, MESSAGES / $producers * $producers);
+        })
+    }};
+    (@send $tx:ident, $i:ident, await) => { $tx.send($i).await.unwrap() };
+    (@send $tx:ident, $i:ident, now) => { $tx.send($i).unwrap() };
+}
+
+fn mpsc(c: &mut Criterion) {
+    let mut group = c.benchmark_group("mpsc");
+    group.sample_size(10).throughput(Throughput::Elements(MESSAGES));
+    for producers in [1u64, 4] {
+        let rt = if producers == 1 { current_thread() } else { multi_thread() };
+        group.bench_function(BenchmarkId::new("bounded/eddy", producers), |b| {
+            b.iter(|| mpsc_round!(rt, producers, eddy::sync::mpsc::channel::<u64>(CAPACITY), send, await))
+        });
+        group.bench_function(BenchmarkId::new("bounded/tokio", producers), |b| {
+            b.iter(|| mpsc_round!(rt, producers, tokio::sync::mpsc::channel::<u64>(CAPACITY), send, await))
+        });
+        group.bench_function(BenchmarkId::new("unbounded/eddy", producers), |b| {
+            b.iter(|| mpsc_round!(rt, producers, eddy::sync::mpsc::unbounded_channel::<u64>(), send, now))
+        });
+        group.bench_function(BenchmarkId::new("unbounded/tokio", producers), |b| {
+            b.iter(|| mpsc_round!(rt, producers, tokio::sync::mpsc::unbounded_channel::<u64>(), send, now))
+        });
+    }
+    group.finish();
+}
+
+fn oneshot(c: &mut Criterion) {
+    let mut group = c.benchmark_group("oneshot_create_send_recv");
+    group.bench_function("eddy", |b| {
+        b.iter(|| {
+            let (tx, rx) = eddy::sync::oneshot::channel::<u64>();
+            tx.send(black_box(1)).unwrap();
+            black_box(ready(rx).unwrap())
+        })
+    });
+    group.bench_function("tokio", |b| {
+        b.iter(|| {
+            let (tx, rx) = tokio::sync::oneshot::channel::<u64>();
+            tx.send(black_box(1)).unwrap();
+            black_box(ready(rx).unwrap())
+        })
+    });
+    group.finish();
+}
+
+const CONTENDED_TASKS: u64 = 4;
+const CONTENDED_LOCKS: u64 = 10_000;
+
+fn mutex(c: &mut Criterion) {
+    let mut group = c.benchmark_group("mutex");
+    let eddy_mutex = eddy::sync::Mutex::new(0u64);
+    let tokio_mutex = tokio::sync::Mutex::new(0u64);
+    group.bench_function("uncontended/eddy", |b| b.iter(|| *ready(eddy_mutex.lock()) += 1));
+    group.bench_function("uncontended/tokio", |b| b.iter(|| *ready(tokio_mutex.lock()) += 1));
+
+    group.throughput(Throughput::Elements(CONTENDED_TASKS * CONTENDED_LOCKS));
+    let rt = multi_thread();
+    macro_rules! contended {
+        ($mutex:ty) => {
+            rt.block_on(async {
+                let mutex = Arc::new(<$mutex>::new(0u64));
+                let tasks: Vec<_> = (0..CONTENDED_TASKS)
+                    .map(|_| {
+                        let mutex = mutex.clone();
+                        tokio::spawn(async move {
+                            for _ in 0..CONTENDED_LOCKS {
+                                let mut guard = mutex.lock().await;
+                                *guard += 1;
+                                tokio::task::yield_now().await; // hold it across an await
+                            }
+                        })
+                    })
+                    .collect();
+                for task in tasks {
+                    task.await.unwrap();
+                }
+                assert_eq!(*mutex.lock().await, CONTENDED_TASKS * CONTENDED_LOCKS);
+            })
+        };
+    }
+    group.sample_size(10);
+    group.bench_function("contended_4_tasks/eddy", |b| b.iter(|| contended!(eddy::sync::Mutex<u64>)));
+    group.bench_function("contended_4_tasks/tokio", |b| b.iter(|| contended!(tokio::sync::Mutex<u64>)));
+    group.finish();
+}
+
+fn semaphore(c: &mut Criterion) {
+    let mut group = c.benchmark_group("semaphore_acquire_release");
+    let eddy_semaphore = eddy::sync::Semaphore::new(8);
+    let tokio_semaphore = tokio::sync::Semaphore::new(8);
+    group.bench_function("eddy", |b| b.iter(|| drop(ready(eddy_semaphore.acquire()).unwrap())));
+    group.bench_function("tokio", |b| b.iter(|| drop(ready(tokio_semaphore.acquire()).unwrap())));
+    group.finish();
+}
+
+criterion_group!(benches, mpsc, oneshot, mutex, semaphore);
+criterion_main!(benches);

@@ -1,0 +1,121 @@
+//! The per-thread runtime context: which runtime's [`Handle`](super::Handle)
+//! is current (for `Handle::current`, `eddy::spawn`, I/O and timers),
+//! whether a `block_on` is running on this thread (nesting one is a bug we
+//! report), the cooperative budget and the id of the task being polled.
+
+use std::cell::{Cell, RefCell};
+
+use super::coop::Budget;
+use super::scheduler;
+use crate::task::Id;
+
+struct Context {
+    /// The runtime entered on this thread, if any.
+    handle: RefCell<Option<scheduler::Handle>>,
+    /// A `block_on` is running on this thread.
+    in_block_on: Cell<bool>,
+    budget: Cell<Budget>,
+    current_task: Cell<Option<Id>>,
+}
+
+thread_local! {
+    static CONTEXT: Context = const {
+        Context {
+            handle: RefCell::new(None),
+            in_block_on: Cell::new(false),
+            budget: Cell::new(Budget::unconstrained()),
+            current_task: Cell::new(None),
+        }
+    };
+}
+
+/// Runs `f` with the current runtime's scheduler handle; `None` if there is
+/// no runtime (or the thread is exiting).
+pub(crate) fn with_current<R>(f: impl FnOnce(&scheduler::Handle) -> R) -> Option<R> {
+    CONTEXT
+        .try_with(|c| c.handle.borrow().as_ref().map(f))
+        .ok()
+        .flatten()
+}
+
+/// Makes `handle` the current runtime until the guard drops (which restores
+/// the previous one).
+pub(crate) fn set_current(handle: &scheduler::Handle) -> SetCurrentGuard {
+    let prev = CONTEXT.with(|c| c.handle.replace(Some(handle.clone())));
+    SetCurrentGuard { prev: Some(prev) }
+}
+
+/// Restores the previously current runtime on drop.
+#[derive(Debug)]
+pub(crate) struct SetCurrentGuard {
+    prev: Option<Option<scheduler::Handle>>,
+}
+
+impl Drop for SetCurrentGuard {
+    fn drop(&mut self) {
+        if let Some(prev) = self.prev.take() {
+            // Drop the replaced handle outside the borrow.
+            let _replaced = CONTEXT.try_with(|c| c.handle.replace(prev));
+        }
+    }
+}
+
+/// Marks this thread as running a `block_on` until the guard drops.
+///
+/// # Panics
+///
+/// If a `block_on` is already running on this thread (that would deadlock
+/// or starve the outer runtime).
+#[track_caller]
+pub(crate) fn enter_block_on() -> BlockOnGuard {
+    let nested = CONTEXT.with(|c| c.in_block_on.replace(true));
+    if nested {
+        panic!(
+            "Cannot block_on inside an eddy runtime: this thread is already running \
+             `block_on` (the caller is a task or future driven by a runtime). Blocking here \
+             would stall every task on this thread. Use `.await` instead, or spawn the work \
+             and await its JoinHandle."
+        );
+    }
+    BlockOnGuard { _private: () }
+}
+
+/// Clears the `block_on` mark on drop.
+#[derive(Debug)]
+pub(crate) struct BlockOnGuard {
+    _private: (),
+}
+
+impl Drop for BlockOnGuard {
+    fn drop(&mut self) {
+        let _ = CONTEXT.try_with(|c| c.in_block_on.set(false));
+    }
+}
+
+/// The current budget; `None` if the thread-local is gone.
+pub(crate) fn budget() -> Option<Budget> {
+    CONTEXT.try_with(|c| c.budget.get()).ok()
+}
+
+pub(crate) fn set_budget(budget: Budget) {
+    let _ = CONTEXT.try_with(|c| c.budget.set(budget));
+}
+
+/// Sets the budget, returning the previous one (`None` if the thread-local
+/// is gone).
+pub(crate) fn replace_budget(budget: Budget) -> Option<Budget> {
+    CONTEXT.try_with(|c| c.budget.replace(budget)).ok()
+}
+
+/// The id of the task being polled on this thread.
+pub(crate) fn current_task() -> Option<Id> {
+    CONTEXT.try_with(|c| c.current_task.get()).ok().flatten()
+}
+
+/// Sets the task being polled, returning the previous one.
+pub(crate) fn set_current_task(id: Option<Id>) -> Option<Id> {
+    CONTEXT
+        .try_with(|c| c.current_task.replace(id))
+        .ok()
+        .flatten()
+}

@@ -1,0 +1,85 @@
+//! Schedulers: what decides which task runs next. Each owns a
+//! [`Driver`](super::driver::Driver) and parks it when idle; none knows how
+//! the driver works. [`Handle`] is the one type the rest of the crate sees,
+//! whichever scheduler is behind it.
+
+pub(crate) mod current_thread;
+
+use std::future::Future;
+use std::panic::Location;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::driver;
+use crate::task::{Id, JoinHandle};
+
+/// Settings shared by every scheduler (from the `Builder`).
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    /// Task polls between two zero-timeout driver polls.
+    pub(crate) event_interval: u32,
+    /// Report task polls longer than this (off when `None`).
+    pub(crate) warn_on_blocking: Option<Duration>,
+    /// Name of threads the runtime starts.
+    pub(crate) thread_name: String,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            event_interval: 61,
+            warn_on_blocking: None,
+            thread_name: "eddy-runtime-worker".to_string(),
+        }
+    }
+}
+
+/// A handle to whichever scheduler runs the runtime.
+#[derive(Debug, Clone)]
+pub(crate) enum Handle {
+    CurrentThread(Arc<current_thread::Handle>),
+}
+
+impl Handle {
+    pub(crate) fn driver(&self) -> &driver::Handle {
+        match self {
+            Handle::CurrentThread(h) => &h.driver,
+        }
+    }
+
+    #[allow(dead_code)]
+    pub(crate) fn config(&self) -> &Config {
+        match self {
+            Handle::CurrentThread(h) => &h.config,
+        }
+    }
+
+    pub(crate) fn spawn<F>(
+        &self,
+        future: F,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self {
+            Handle::CurrentThread(h) => h.spawn(future, Id::next(), location),
+        }
+    }
+
+    pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _block = super::context::enter_block_on();
+        let _current = super::context::set_current(self);
+        match self {
+            Handle::CurrentThread(h) => h.block_on(future),
+        }
+    }
+
+    pub(crate) fn shutdown(&self) {
+        let _current = super::context::set_current(self);
+        match self {
+            Handle::CurrentThread(h) => h.shutdown(),
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The typed, owning handles on a task allocation ([`Task`], [`Notified`]),
+//! the [`Schedule`] trait a scheduler implements to run tasks, and
+//! [`OwnedTasks`], the list through which a scheduler can shut every task
+//! down.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::Location;
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::raw::{Header, RawTask};
+use super::{Id, JoinHandle};
+
+/// What a scheduler provides to its tasks. The task core is generic over it,
+/// so the same code runs on the current-thread scheduler, in a `LocalSet`,
+/// on the multi-thread scheduler, and under a no-op scheduler in tests.
+pub(crate) trait Schedule: Send + Sync + Sized + 'static {
+    /// Removes `task` from the scheduler's [`OwnedTasks`], returning the
+    /// list's reference (`None` if it was not there).
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
+
+    /// Makes a woken task runnable.
+    fn schedule(&self, task: Notified<Self>);
+
+    /// Makes a task that woke itself during its poll runnable; by default
+    /// like [`schedule`](Self::schedule).
+    fn yield_now(&self, task: Notified<Self>) {
+        self.schedule(task);
+    }
+}
+
+/// An owned reference to a task.
+pub(crate) struct Task<S: 'static> {
+    raw: RawTask,
+    _scheduler: PhantomData<S>,
+}
+
+/// A task that was woken and waits in a run queue; owns one reference.
+pub(crate) struct Notified<S: 'static>(pub(crate) Task<S>);
+
+impl<S: 'static> Task<S> {
+    /// Takes ownership of one reference the caller transfers.
+    pub(crate) fn from_raw(raw: RawTask) -> Task<S> {
+        Task {
+            raw,
+            _scheduler: PhantomData,
+        }
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        self.raw.header()
+    }
+
+    pub(crate) fn raw(&self) -> RawTask {
+        self.raw
+    }
+
+    /// Shuts the task down (dropping its future if no one is polling it),
+    /// consuming this reference.
+    pub(crate) fn shutdown(self) {
+        let raw = self.raw;
+        std::mem::forget(self);
+        raw.shutdown();
+    }
+}
+
+impl<S: 'static> Notified<S> {
+    /// Polls the task once, consuming this notification.
+    pub(crate) fn run(self) {
+        let raw = self.0.raw;
+        std::mem::forget(self);
+        raw.poll();
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        self.0.header()
+    }
+}
+
+impl<S: 'static> Drop for Task<S> {
+    fn drop(&mut self) {
+        self.raw.drop_reference();
+    }
+}
+
+impl<S: 'static> std::fmt::Debug for Task<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.raw.fmt(f)
+    }
+}
+
+impl<S: 'static> std::fmt::Debug for Notified<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Notified").field(&self.0).finish()
+    }
+}
+
+/// Allocates a task for `future`: returns the owned-list reference, the
+/// first notification and the join handle.
+///
+/// # `!Send` futures
+///
+/// `Task` and `Notified` are `Send` whatever `F` is. The caller must make
+/// sure a `!Send` future is only ever polled and dropped on one thread: the
+/// scheduler polls it there, and the owned list keeps it alive (so no other
+/// thread frees it) until it completes or is shut down there.
+pub(crate) fn new_task<F, S>(
+    future: F,
+    scheduler: S,
+    id: Id,
+    location: &'static Location<'static>,
+) -> (Task<S>, Notified<S>, JoinHandle<F::Output>)
+where
+    F: Future + 'static,
+    S: Schedule,
+{
+    let raw = RawTask::new(future, scheduler, id, location);
+    (
+        Task::from_raw(raw),
+        Notified(Task::from_raw(raw)),
+        JoinHandle::new(raw),
+    )
+}
+
+/// The tasks a scheduler owns, so it can shut all of them down. Not
+/// synchronised: the scheduler keeps it where only its thread reaches it
+/// (or behind a lock). A slab: insert and remove are O(1), the index lives
+/// in the task header.
+pub(crate) struct OwnedTasks<S: 'static> {
+    slots: Vec<Option<Task<S>>>,
+    free: Vec<usize>,
+    len: usize,
+    closed: bool,
+}
+
+impl<S: 'static> OwnedTasks<S> {
+    pub(crate) fn new() -> Self {
+        OwnedTasks {
+            slots: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+            closed: false,
+        }
+    }
+
+    /// Adds a task; gives it back if the list is closed (shutting down).
+    pub(crate) fn bind(&mut self, task: Task<S>) -> Result<(), Task<S>> {
+        if self.closed {
+            return Err(task);
+        }
+        let index = match self.free.pop() {
+            Some(index) => index,
+            None => {
+                self.slots.push(None);
+                self.slots.len() - 1
+            }
+        };
+        task.header().owned_index.store(index, Relaxed);
+        self.slots[index] = Some(task);
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Removes `task`, returning the list's reference.
+    pub(crate) fn remove(&mut self, task: &Task<S>) -> Option<Task<S>> {
+        let index = task.header().owned_index.load(Relaxed);
+        let slot = self.slots.get_mut(index)?;
+        if slot.as_ref().is_some_and(|t| t.raw == task.raw) {
+            self.free.push(index);
+            self.len -= 1;
+            slot.take()
+        } else {
+            None
+        }
+    }
+
+    /// Stops further binds.
+    pub(crate) fn close(&mut self) {
+        self.closed = true;
+    }
+
+    /// Takes any one task out (for shutdown).
+    pub(crate) fn pop(&mut self) -> Option<Task<S>> {
+        while let Some(slot) = self.slots.pop() {
+            if let Some(task) = slot {
+                self.len -= 1;
+                return Some(task);
+            }
+        }
+        self.free.clear();
+        None
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl<S: 'static> std::fmt::Debug for OwnedTasks<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OwnedTasks")
+            .field("len", &self.len)
+            .field("closed", &self.closed)
+            .finish()
+    }
+}

@@ -1,0 +1,135 @@
+//! [`Sleep`]: a future that completes at a deadline.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use super::Instant;
+use super::driver::TimerState;
+use crate::runtime::{Handle, coop};
+
+/// Waits until `duration` has elapsed. A zero duration completes on the
+/// first poll that reaches the timer (it still yields once to the budget).
+///
+/// # Panics
+///
+/// Outside a runtime (the timer needs one; see
+/// [`Handle::current`](crate::runtime::Handle::current)).
+///
+/// ```
+/// use eddy::time::{sleep, Duration, Instant};
+/// let rt = eddy::runtime::Runtime::new()?;
+/// rt.block_on(async {
+///     let start = Instant::now();
+///     sleep(Duration::from_millis(10)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(10));
+/// });
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[track_caller]
+pub fn sleep(duration: Duration) -> Sleep {
+    let deadline = Instant::now()
+        .checked_add(duration)
+        .unwrap_or_else(Instant::far_future);
+    Sleep::new(deadline)
+}
+
+/// Waits until `deadline` (at once if it has passed).
+///
+/// # Panics
+///
+/// Outside a runtime.
+#[track_caller]
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep::new(deadline)
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`]. Dropping it
+/// cancels the timer; [`reset`](Sleep::reset) moves it.
+pub struct Sleep {
+    deadline: Instant,
+    /// The deadline in wheel ticks.
+    when: u64,
+    state: TimerState,
+    handle: Handle,
+}
+
+impl Sleep {
+    #[track_caller]
+    pub(crate) fn new(deadline: Instant) -> Sleep {
+        let handle = Handle::current();
+        let when = handle.time().deadline_to_tick(deadline.into_std());
+        Sleep {
+            deadline,
+            when,
+            state: TimerState::Unregistered,
+            handle,
+        }
+    }
+
+    /// The deadline.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Whether the deadline has been reached (as last seen by a poll).
+    pub fn is_elapsed(&self) -> bool {
+        matches!(self.state, TimerState::Fired)
+    }
+
+    /// Moves the deadline (earlier or later); the sleep is pending again
+    /// until the new deadline.
+    ///
+    /// ```
+    /// use eddy::time::{sleep, Duration, Instant};
+    /// let rt = eddy::runtime::Runtime::new()?;
+    /// rt.block_on(async {
+    ///     let mut s = Box::pin(sleep(Duration::from_secs(3600)));
+    ///     s.as_mut().reset(Instant::now() + Duration::from_millis(1));
+    ///     s.await;
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        let this = self.get_mut();
+        this.handle.time().clear_timer(&mut this.state);
+        this.deadline = deadline;
+        this.when = this.handle.time().deadline_to_tick(deadline.into_std());
+    }
+
+    /// Polls without consuming coop budget (for `Timeout`, whose inner
+    /// future may have spent it).
+    pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let driver = self.handle.driver();
+        driver.time.poll_timer(&mut self.state, self.when, cx, driver)
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let coop = ready!(coop::poll_proceed(cx));
+        let this = self.get_mut();
+        ready!(this.poll_elapsed(cx));
+        coop.made_progress();
+        Poll::Ready(())
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.handle.time().clear_timer(&mut self.state);
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .field("state", &self.state)
+            .finish()
+    }
+}
