@@ -48,6 +48,9 @@ mod loom;
 pub mod io;
 pub mod net;
 pub mod runtime;
+/// Channels, locks and signalling for async tasks: mpsc, oneshot, broadcast,
+/// watch, Mutex, RwLock, Semaphore, Notify, Barrier, OnceCell.
+pub mod sync;
 pub mod task;
 pub mod time;
 
