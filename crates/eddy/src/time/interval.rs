@@ -11,7 +11,7 @@ use super::{Instant, Sleep, sleep_until};
 ///
 /// # Panics
 ///
-/// If `period` is zero, or outside a runtime.
+/// If `period` is zero; when polled outside a runtime.
 ///
 /// ```
 /// use eddy::time::{interval, Duration, Instant};
@@ -35,7 +35,7 @@ pub fn interval(period: Duration) -> Interval {
 ///
 /// # Panics
 ///
-/// If `period` is zero, or outside a runtime.
+/// If `period` is zero; when polled outside a runtime.
 #[track_caller]
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
     assert!(period > Duration::ZERO, "eddy::time::interval: the period must be non-zero");

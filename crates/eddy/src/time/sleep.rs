@@ -13,9 +13,12 @@ use crate::runtime::{Handle, coop};
 /// Waits until `duration` has elapsed. A zero duration completes on the
 /// first poll that reaches the timer (it still yields once to the budget).
 ///
+/// The timer joins the runtime current where it is created, or else where
+/// it is first polled.
+///
 /// # Panics
 ///
-/// Outside a runtime (the timer needs one; see
+/// When polled outside a runtime (the timer needs one; see
 /// [`Handle::current`](crate::runtime::Handle::current)).
 ///
 /// ```
@@ -40,7 +43,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// # Panics
 ///
-/// Outside a runtime.
+/// When polled outside a runtime.
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::new(deadline)
@@ -50,17 +53,21 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// cancels the timer; [`reset`](Sleep::reset) moves it.
 pub struct Sleep {
     deadline: Instant,
-    /// The deadline in wheel ticks.
+    /// The deadline in wheel ticks (valid once `handle` is set).
     when: u64,
     state: TimerState,
-    handle: Handle,
+    /// The runtime whose wheel holds the timer; bound at creation if a
+    /// runtime is current, else at the first poll.
+    handle: Option<Handle>,
 }
 
 impl Sleep {
     #[track_caller]
     pub(crate) fn new(deadline: Instant) -> Sleep {
-        let handle = Handle::current();
-        let when = handle.time().deadline_to_tick(deadline.into_std());
+        let handle = Handle::try_current().ok();
+        let when = handle
+            .as_ref()
+            .map_or(0, |h| h.time().deadline_to_tick(deadline.into_std()));
         Sleep {
             deadline,
             when,
@@ -94,15 +101,28 @@ impl Sleep {
     /// ```
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
         let this = self.get_mut();
-        this.handle.time().clear_timer(&mut this.state);
         this.deadline = deadline;
-        this.when = this.handle.time().deadline_to_tick(deadline.into_std());
+        if let Some(handle) = &this.handle {
+            handle.time().clear_timer(&mut this.state);
+            this.when = handle.time().deadline_to_tick(deadline.into_std());
+        } else {
+            this.state = TimerState::Unregistered;
+        }
     }
 
     /// Polls without consuming coop budget (for `Timeout`, whose inner
     /// future may have spent it).
+    #[track_caller]
     pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let driver = self.handle.driver();
+        let handle = match &self.handle {
+            Some(handle) => handle,
+            None => {
+                let handle = Handle::current();
+                self.when = handle.time().deadline_to_tick(self.deadline.into_std());
+                self.handle.insert(handle)
+            }
+        };
+        let driver = handle.driver();
         driver.time.poll_timer(&mut self.state, self.when, cx, driver)
     }
 }
@@ -121,7 +141,9 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        self.handle.time().clear_timer(&mut self.state);
+        if let Some(handle) = &self.handle {
+            handle.time().clear_timer(&mut self.state);
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use super::{Instant, Sleep, sleep, sleep_until};
 ///
 /// # Panics
 ///
-/// Outside a runtime.
+/// When polled outside a runtime.
 ///
 /// ```
 /// use eddy::time::{timeout, Duration};

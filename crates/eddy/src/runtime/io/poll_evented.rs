@@ -190,3 +190,49 @@ mod tests {
         }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod fairness_tests {
+    use super::*;
+    use crate::runtime::Builder;
+    use eddy_poll::net::UnixStream;
+    use std::future::poll_fn;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+
+    #[test]
+    fn an_always_ready_task_cannot_starve_an_io_wake() {
+        // The spinner keeps the run queue non-empty forever; the reader's
+        // wake comes from epoll, which the scheduler must poll every
+        // `event_interval` task polls.
+        let rt = Builder::new_current_thread().event_interval(8).build().unwrap();
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        rt.block_on(async {
+            let a = PollEvented::new(a).unwrap();
+            let s = stop.clone();
+            let spinner = crate::spawn(async move {
+                while !s.load(SeqCst) {
+                    crate::task::yield_now().await;
+                }
+            });
+            let s = stop.clone();
+            let reader = crate::spawn(async move {
+                let mut buf = [0u8; 1];
+                let n = poll_fn(|cx| a.poll_read(cx, &mut buf)).await.unwrap();
+                s.store(true, SeqCst);
+                n
+            });
+            // Let both run and the reader register its interest.
+            crate::task::yield_now().await;
+            let writer = std::thread::spawn(move || {
+                use std::io::Write;
+                b.write_all(b"x").unwrap();
+                b
+            });
+            assert_eq!(reader.await.unwrap(), 1);
+            spinner.await.unwrap();
+            writer.join().unwrap();
+        });
+    }
+}

@@ -1,0 +1,134 @@
+//! `block_on`, `Handle::current` and spawning from outside: the entry
+//! points and their misuse.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use eddy::runtime::{Builder, Handle, Runtime};
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+#[test]
+fn handle_current_outside_a_runtime_panics_with_a_clear_message() {
+    let payload = catch_unwind(Handle::current).unwrap_err();
+    let msg = panic_message(payload);
+    assert!(msg.contains("no eddy runtime"), "{msg}");
+    assert!(Handle::try_current().is_err());
+}
+
+#[test]
+fn spawn_outside_a_runtime_panics_with_a_clear_message() {
+    let payload = catch_unwind(|| eddy::spawn(async {})).unwrap_err();
+    let msg = panic_message(payload);
+    assert!(msg.contains("outside a runtime"), "{msg}");
+}
+
+#[test]
+fn block_on_inside_a_runtime_fails_instead_of_deadlocking() {
+    let rt = Runtime::new().unwrap();
+    let inner = Runtime::new().unwrap();
+    let msg = rt.block_on(async {
+        let payload = catch_unwind(AssertUnwindSafe(|| inner.block_on(async {}))).unwrap_err();
+        panic_message(payload)
+    });
+    assert!(msg.contains("Cannot block_on inside an eddy runtime"), "{msg}");
+    // Both runtimes still work afterwards.
+    assert_eq!(rt.block_on(async { 1 }), 1);
+    assert_eq!(inner.block_on(async { 2 }), 2);
+}
+
+#[test]
+fn block_on_inside_a_task_is_reported_through_its_join_error() {
+    let rt = Runtime::new().unwrap();
+    let handle = rt.handle().clone();
+    let err = rt.block_on(async move {
+        eddy::spawn(async move { handle.block_on(async {}) }).await.unwrap_err()
+    });
+    assert!(err.is_panic());
+    let msg = panic_message(err.into_panic());
+    assert!(msg.contains("Cannot block_on inside an eddy runtime"), "{msg}");
+}
+
+#[test]
+fn handle_current_inside_block_on_and_tasks() {
+    let rt = Runtime::new().unwrap();
+    rt.block_on(async {
+        let handle = Handle::current();
+        let out = handle.spawn(async { Handle::try_current().is_ok() }).await.unwrap();
+        assert!(out);
+    });
+    let _guard = rt.enter();
+    assert!(Handle::try_current().is_ok());
+}
+
+#[test]
+fn spawn_from_another_thread_wakes_a_parked_runtime() {
+    let rt = Runtime::new().unwrap();
+    let handle = rt.handle().clone();
+    let (tx, rx) = mpsc::channel();
+    let spawner = std::thread::spawn(move || {
+        // Wait until the runtime is (about to be) parked in block_on.
+        rx.recv().unwrap();
+        handle.spawn(async { 7 })
+    });
+    let out = rt.block_on(async move {
+        tx.send(()).unwrap();
+        let join = eddy::task::spawn_local(async move { spawner.join().unwrap() });
+        // The remote spawn's JoinHandle is awaited here; the runtime parks
+        // in epoll meanwhile and must be woken by the remote spawn.
+        let remote = join.await.unwrap();
+        remote.await.unwrap()
+    });
+    assert_eq!(out, 7);
+}
+
+#[test]
+fn handle_block_on_from_another_thread() {
+    let rt = Runtime::new().unwrap();
+    let handle = rt.handle().clone();
+    let task = rt.spawn(async { eddy::time::sleep(Duration::from_millis(2)).await; "slept" });
+    let out = std::thread::spawn(move || handle.block_on(task).unwrap()).join().unwrap();
+    assert_eq!(out, "slept");
+}
+
+#[test]
+fn multi_thread_builder_reports_it_is_not_built_yet() {
+    let err = Builder::new_multi_thread().worker_threads(2).build().unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
+    assert!(err.to_string().contains("not built yet"), "{err}");
+}
+
+#[test]
+fn builder_settings_are_accepted() {
+    let rt = Builder::new_current_thread()
+        .thread_name("custom")
+        .event_interval(1)
+        .warn_on_blocking(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let sum = rt.block_on(async {
+        let tasks: Vec<_> = (0..100).map(|i| eddy::spawn(async move { i })).collect();
+        let mut sum = 0;
+        for t in tasks {
+            sum += t.await.unwrap();
+        }
+        sum
+    });
+    assert_eq!(sum, 4950);
+}
+
+#[test]
+fn a_panic_in_the_root_future_leaves_the_runtime_usable() {
+    let rt = Runtime::new().unwrap();
+    let pending = rt.spawn(async { 5 });
+    let res = catch_unwind(AssertUnwindSafe(|| rt.block_on(async { panic!("root") })));
+    assert!(res.is_err());
+    assert_eq!(rt.block_on(pending).unwrap(), 5);
+}
