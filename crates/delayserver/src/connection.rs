@@ -21,7 +21,8 @@
 //! # Edge-triggered discipline
 //!
 //! `read_ready` / `write_ready` remember readiness between events: an event
-//! sets them, and only a `WouldBlock` clears them. When the connection stops
+//! sets them, and only a `WouldBlock` (or a read shorter than asked for,
+//! which proves the socket empty) clears them. When the connection stops
 //! reading with the socket still readable (its queue of pending responses is
 //! full) the flag stays set, so it resumes reading as soon as there is room,
 //! without waiting for an edge that will never come.
@@ -127,6 +128,9 @@ pub(crate) struct Connection {
     read_ready: bool,
     /// The socket may take output: set by events, cleared by `WouldBlock`.
     write_ready: bool,
+    /// An event reported the peer's end of stream (or an error): reads go
+    /// on until they return it.
+    end_reported: bool,
     /// The peer shut down its sending half: no more requests will come.
     peer_done: bool,
     /// A queued response closes the connection: stop reading requests.
@@ -154,6 +158,7 @@ impl Connection {
             written: 0,
             read_ready: true,
             write_ready: true,
+            end_reported: false,
             peer_done: false,
             closing: false,
             linger_until: None,
@@ -168,6 +173,9 @@ impl Connection {
         // returns the error (or end of stream) and the connection closes.
         if event.is_readable() || event.is_read_closed() || event.is_error() {
             self.read_ready = true;
+        }
+        if event.is_read_closed() || event.is_error() {
+            self.end_reported = true;
         }
         if event.is_writable() || event.is_write_closed() || event.is_error() {
             self.write_ready = true;
@@ -271,6 +279,14 @@ impl Connection {
                     self.read_ready = false;
                 }
                 Ok(n) => {
+                    // A short read emptied the socket: with edge-triggered
+                    // readiness, more data will come with a new event, so
+                    // skip the read that would only say `WouldBlock`. Not
+                    // if the end of stream was reported: no event follows
+                    // it, so read on until it shows up as `Ok(0)`.
+                    if n < limit && !self.end_reported {
+                        self.read_ready = false;
+                    }
                     // Delays count from now, not from when the loop woke:
                     // the bytes may have arrived after that.
                     let read_at = Instant::now();

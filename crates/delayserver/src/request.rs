@@ -17,6 +17,7 @@
 //! | head (request line + headers) over 8 KiB or over 64 headers | 431, close |
 //! | bytes httparse rejects, `Transfer-Encoding`, bad `Content-Length` | 400, close |
 
+use std::mem::MaybeUninit;
 use std::time::Duration;
 
 use percent_encoding::percent_decode_str;
@@ -116,9 +117,11 @@ pub(crate) fn invalid_response(status: Status) -> Response {
 /// Parses the request at the front of `input`; delays over `max_delay_ms`
 /// are refused.
 pub(crate) fn parse(input: &[u8], max_delay_ms: u64) -> Parsed {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut req = httparse::Request::new(&mut headers);
-    let head_len = match req.parse(input) {
+    // Uninitialised header slots: httparse fills only what it uses, which
+    // spares zeroing 64 of them for every request.
+    let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut []);
+    let head_len = match req.parse_with_uninit_headers(input, &mut headers) {
         Ok(httparse::Status::Complete(len)) if len <= MAX_HEAD_BYTES => len,
         Ok(httparse::Status::Complete(_)) => return Parsed::Invalid(Status::HeadersTooLarge),
         Ok(httparse::Status::Partial) if input.len() <= MAX_HEAD_BYTES => return Parsed::Partial,

@@ -6,7 +6,6 @@
 //! header is therefore stamped at write time, from a [`DateCache`] that
 //! formats the current second once however many responses share it.
 
-use std::io::Write as _;
 use std::time::SystemTime;
 
 /// The status codes the server answers with.
@@ -26,25 +25,14 @@ pub(crate) enum Status {
 }
 
 impl Status {
-    /// The numeric code.
-    pub(crate) fn code(self) -> u16 {
+    /// The whole status line, `HTTP/1.1 {code} {reason}` and CRLF.
+    pub(crate) fn line(self) -> &'static str {
         match self {
-            Status::Ok => 200,
-            Status::BadRequest => 400,
-            Status::NotFound => 404,
-            Status::MethodNotAllowed => 405,
-            Status::HeadersTooLarge => 431,
-        }
-    }
-
-    /// The reason phrase.
-    pub(crate) fn reason(self) -> &'static str {
-        match self {
-            Status::Ok => "OK",
-            Status::BadRequest => "Bad Request",
-            Status::NotFound => "Not Found",
-            Status::MethodNotAllowed => "Method Not Allowed",
-            Status::HeadersTooLarge => "Request Header Fields Too Large",
+            Status::Ok => "HTTP/1.1 200 OK\r\n",
+            Status::BadRequest => "HTTP/1.1 400 Bad Request\r\n",
+            Status::NotFound => "HTTP/1.1 404 Not Found\r\n",
+            Status::MethodNotAllowed => "HTTP/1.1 405 Method Not Allowed\r\n",
+            Status::HeadersTooLarge => "HTTP/1.1 431 Request Header Fields Too Large\r\n",
         }
     }
 }
@@ -81,25 +69,22 @@ impl Response {
     }
 
     /// Appends the whole response (status line, headers, body) to `out`.
+    ///
+    /// Built from byte slices rather than `write!`: this runs once per
+    /// request, and the formatting machinery would be most of its cost.
     pub(crate) fn write_to(&self, date: &str, out: &mut Vec<u8>) {
-        let status = self.status;
-        // Writing into a Vec cannot fail.
-        let _ = write!(
-            out,
-            "HTTP/1.1 {} {}\r\n\
-             Content-Type: text/plain; charset=utf-8\r\n\
-             Content-Length: {}\r\n\
-             Date: {date}\r\n",
-            status.code(),
-            status.reason(),
-            self.body.len(),
-        );
+        out.extend_from_slice(self.status.line().as_bytes());
+        out.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+        push_decimal(out, self.body.len());
+        out.extend_from_slice(b"\r\nDate: ");
+        out.extend_from_slice(date.as_bytes());
+        out.extend_from_slice(b"\r\n");
         match self.connection {
             ConnectionHeader::Omitted => {}
             ConnectionHeader::KeepAlive => out.extend_from_slice(b"Connection: keep-alive\r\n"),
             ConnectionHeader::Close => out.extend_from_slice(b"Connection: close\r\n"),
         }
-        if status == Status::MethodNotAllowed {
+        if self.status == Status::MethodNotAllowed {
             out.extend_from_slice(b"Allow: GET, HEAD\r\n");
         }
         out.extend_from_slice(b"\r\n");
@@ -107,6 +92,21 @@ impl Response {
             out.extend_from_slice(self.body.as_bytes());
         }
     }
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[start..]);
 }
 
 /// The current `Date` header value, formatted at most once per second.
@@ -200,6 +200,32 @@ mod tests {
         assert!(text.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"));
         assert!(text.contains("Allow: GET, HEAD\r\n"));
         assert!(text.contains("Connection: keep-alive\r\n"));
+    }
+
+    #[test]
+    fn status_lines_parse_with_their_codes() {
+        for (status, code) in [
+            (Status::Ok, 200),
+            (Status::BadRequest, 400),
+            (Status::NotFound, 404),
+            (Status::MethodNotAllowed, 405),
+            (Status::HeadersTooLarge, 431),
+        ] {
+            let head = format!("{}\r\n", status.line());
+            let mut headers = [httparse::EMPTY_HEADER; 1];
+            let mut response = httparse::Response::new(&mut headers);
+            assert!(response.parse(head.as_bytes()).unwrap().is_complete());
+            assert_eq!(response.code, Some(code));
+        }
+    }
+
+    #[test]
+    fn decimals() {
+        for n in [0, 7, 10, 99, 100, 12_345, usize::MAX] {
+            let mut out = Vec::new();
+            push_decimal(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
+        }
     }
 
     #[test]
