@@ -25,7 +25,7 @@
     clippy::undocumented_unsafe_blocks
 )]
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -71,9 +71,6 @@ fn main() -> ExitCode {
 /// The `serve` role: bind, announce the address, serve until stdin closes.
 fn serve(system: servers::System, protocol: protocol::Protocol) -> io::Result<()> {
     sys::raise_nofile(scenarios::scale::CONNECTIONS as u64 + 256)?;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| io::Error::new(e.kind(), format!("bind 127.0.0.1:0: {e}")))?;
-    let addr = listener.local_addr()?;
     std::thread::Builder::new()
         .name("exit-with-parent".into())
         .spawn(|| {
@@ -81,11 +78,7 @@ fn serve(system: servers::System, protocol: protocol::Protocol) -> io::Result<()
             while matches!(io::stdin().read(&mut sink), Ok(n) if n > 0) {}
             std::process::exit(0);
         })?;
-    let mut out = io::stdout().lock();
-    writeln!(out, "listening {addr}")?;
-    out.flush()?;
-    drop(out);
-    servers::serve(system, listener, protocol)
+    servers::serve(system, protocol)
 }
 
 /// A normal run: the chosen groups, the table, report.md and the charts.

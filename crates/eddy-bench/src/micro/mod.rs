@@ -14,6 +14,12 @@ use std::task::{Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 pub mod corosensei_rt;
+#[cfg(feature = "eddy-fiber")]
+pub mod eddy_fiber_rt;
+#[cfg(feature = "eddy-node")]
+pub mod eddy_node_rt;
+#[cfg(feature = "eddy")]
+pub mod eddy_rt;
 pub mod may_rt;
 pub mod smol_rt;
 pub mod tokio_rt;
@@ -32,6 +38,12 @@ pub fn run(system: &str, bench: &str, n: u64) -> io::Result<Vec<(&'static str, f
         "smol" => smol_rt::run(bench, n),
         "may" => may_rt::run(bench, n),
         "corosensei" => corosensei_rt::run(bench, n),
+        #[cfg(feature = "eddy")]
+        "eddy" => eddy_rt::run(bench, n),
+        #[cfg(feature = "eddy-fiber")]
+        "eddy-fiber" => eddy_fiber_rt::run(bench, n),
+        #[cfg(feature = "eddy-node")]
+        "eddy-node" => eddy_node_rt::run(bench, n),
         _ => Err(unknown("system", system)),
     }
 }
@@ -143,15 +155,36 @@ pub fn timer_figures(
 /// Eddy's task runtimes compiled into this binary, for the task micro
 /// benchmarks.
 pub fn eddy_task_runners() -> Vec<crate::scenarios::micro::Runner> {
+    #[cfg(feature = "eddy")]
+    return vec![crate::scenarios::micro::Runner::Ours(
+        "eddy current-thread",
+        "eddy",
+        true,
+    )];
+    #[cfg(not(feature = "eddy"))]
     Vec::new()
 }
 
 /// Eddy's fiber runtime, when compiled into this binary.
 pub fn eddy_fiber_runners() -> Vec<crate::scenarios::micro::Runner> {
+    #[cfg(feature = "eddy-fiber")]
+    return vec![crate::scenarios::micro::Runner::Ours(
+        "eddy-fiber",
+        "eddy-fiber",
+        true,
+    )];
+    #[cfg(not(feature = "eddy-fiber"))]
     Vec::new()
 }
 
 /// eddy-node, when compiled into this binary.
 pub fn eddy_node_runners() -> Vec<crate::scenarios::micro::Runner> {
+    #[cfg(feature = "eddy-node")]
+    return vec![crate::scenarios::micro::Runner::Ours(
+        "eddy-node",
+        "eddy-node",
+        true,
+    )];
+    #[cfg(not(feature = "eddy-node"))]
     Vec::new()
 }

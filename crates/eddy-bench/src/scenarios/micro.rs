@@ -97,6 +97,7 @@ pub fn workload_scenario(
             system: format!("{} (n = {n})", runner.label()),
             eddy: runner.is_eddy(),
             values,
+            pinned: true,
         });
     }
     sc.headlines = sc.metrics.len().min(3);

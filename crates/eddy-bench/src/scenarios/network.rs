@@ -151,6 +151,7 @@ fn run(
                 median_of(s, |x| x.p999),
                 Some(s.iter().map(|x| x.errors as f64).sum()),
             ],
+            pinned: entry.system.pinned(),
         });
         if !entry.system.pinned() {
             sc.notes.push(format!(

@@ -9,11 +9,18 @@
 //! event-queue crate.
 
 use std::io::{self, ErrorKind, Read, Write};
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
+use std::os::fd::AsRawFd;
 
 use crate::protocol::{Protocol, RESPONSE, RequestBuffer};
 
+#[cfg(feature = "eddy-fiber")]
+pub mod eddy_fiber_rt;
+#[cfg(feature = "eddy-node")]
+pub mod eddy_node_loop;
 pub mod eddy_poll_loop;
+#[cfg(feature = "eddy")]
+pub mod eddy_rt;
 pub mod may_rt;
 pub mod mio_loop;
 pub mod node;
@@ -41,6 +48,18 @@ pub enum System {
     NodeNet,
     /// corosensei (micro benchmarks only).
     Corosensei,
+    /// eddy, current-thread scheduler.
+    #[cfg(feature = "eddy")]
+    Eddy,
+    /// eddy, multi-thread scheduler with two workers.
+    #[cfg(feature = "eddy")]
+    EddyMt,
+    /// eddy-fiber, one thread.
+    #[cfg(feature = "eddy-fiber")]
+    EddyFiber,
+    /// eddy-node's `net::create_server`.
+    #[cfg(feature = "eddy-node")]
+    EddyNode,
 }
 
 impl System {
@@ -56,18 +75,40 @@ impl System {
             System::Node => "Node.js http",
             System::NodeNet => "Node.js net",
             System::Corosensei => "corosensei",
+            #[cfg(feature = "eddy")]
+            System::Eddy => "eddy current-thread",
+            #[cfg(feature = "eddy")]
+            System::EddyMt => "eddy multi-thread (2)",
+            #[cfg(feature = "eddy-fiber")]
+            System::EddyFiber => "eddy-fiber",
+            #[cfg(feature = "eddy-node")]
+            System::EddyNode => "eddy-node net",
         }
     }
 
     /// Whether this row is one of ours (compared against the best peer).
     pub fn is_eddy(self) -> bool {
-        matches!(self, System::EddyPoll)
+        match self {
+            System::EddyPoll => true,
+            #[cfg(feature = "eddy")]
+            System::Eddy | System::EddyMt => true,
+            #[cfg(feature = "eddy-fiber")]
+            System::EddyFiber => true,
+            #[cfg(feature = "eddy-node")]
+            System::EddyNode => true,
+            _ => false,
+        }
     }
 
     /// Whether the server is pinned to core 0. Multi-threaded servers are
     /// left free so their second worker has somewhere to run.
     pub fn pinned(self) -> bool {
-        !matches!(self, System::TokioMt)
+        match self {
+            System::TokioMt => false,
+            #[cfg(feature = "eddy")]
+            System::EddyMt => false,
+            _ => true,
+        }
     }
 
     /// Whether this system runs as a Node.js script rather than our binary.
@@ -78,12 +119,20 @@ impl System {
     /// The Eddy servers compiled into this binary (`http`: also those that
     /// only speak HTTP).
     pub fn eddy_servers(http: bool) -> Vec<System> {
-        let _ = http;
-        Vec::new()
+        let mut v = Vec::new();
+        #[cfg(feature = "eddy")]
+        v.extend([System::Eddy, System::EddyMt]);
+        #[cfg(feature = "eddy-fiber")]
+        v.push(System::EddyFiber);
+        v.extend(Self::eddy_node_servers().into_iter().filter(|_| http));
+        v
     }
 
     /// The eddy-node servers compiled into this binary.
     pub fn eddy_node_servers() -> Vec<System> {
+        #[cfg(feature = "eddy-node")]
+        return vec![System::EddyNode];
+        #[cfg(not(feature = "eddy-node"))]
         Vec::new()
     }
 
@@ -92,12 +141,46 @@ impl System {
         if self.is_node() && !node::installed() {
             return Some(format!("{}: skipped, `node` is not on PATH", self.label()));
         }
+        #[cfg(feature = "eddy")]
+        if self == System::EddyMt {
+            if let Err(e) = eddy_rt::runtime(true) {
+                return Some(format!("{}: skipped: {e}", self.label()));
+            }
+        }
         None
     }
 }
 
+/// Backlog of every server's listening socket (std's default is small
+/// enough to drop SYNs when the `scale` group opens 10 000 connections).
+const BACKLOG: i32 = 4096;
+
+/// Prints `listening ADDR` on stdout: the parent waits for this line.
+pub fn announce(addr: SocketAddr) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    writeln!(out, "listening {addr}")?;
+    out.flush()
+}
+
+/// Binds `127.0.0.1:0` with a deep backlog, announces it, then serves
+/// `protocol` with `system` until the process exits.
+pub fn serve(system: System, protocol: Protocol) -> io::Result<()> {
+    #[cfg(feature = "eddy-node")]
+    if system == System::EddyNode {
+        return eddy_node_loop::serve(protocol);
+    }
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| io::Error::new(e.kind(), format!("bind 127.0.0.1:0: {e}")))?;
+    // Listening again only changes the backlog; the fd is the open
+    // listener we own.
+    syscall!(listen(listener.as_raw_fd(), BACKLOG))?;
+    let addr = listener.local_addr()?;
+    announce(addr)?;
+    serve_on(system, listener, protocol)
+}
+
 /// Serves `protocol` on `listener` with `system` until the process exits.
-pub fn serve(system: System, listener: TcpListener, protocol: Protocol) -> io::Result<()> {
+fn serve_on(system: System, listener: TcpListener, protocol: Protocol) -> io::Result<()> {
     match system {
         System::Mio => mio_loop::serve(listener, protocol),
         System::EddyPoll => eddy_poll_loop::serve(listener, protocol),
@@ -105,7 +188,13 @@ pub fn serve(system: System, listener: TcpListener, protocol: Protocol) -> io::R
         System::TokioMt => tokio_rt::serve(listener, protocol, true),
         System::Smol => smol_rt::serve(listener, protocol),
         System::May => may_rt::serve(listener, protocol),
-        System::Node | System::NodeNet | System::Corosensei => Err(io::Error::new(
+        #[cfg(feature = "eddy")]
+        System::Eddy => eddy_rt::serve(listener, protocol, false),
+        #[cfg(feature = "eddy")]
+        System::EddyMt => eddy_rt::serve(listener, protocol, true),
+        #[cfg(feature = "eddy-fiber")]
+        System::EddyFiber => eddy_fiber_rt::serve(listener, protocol),
+        _ => Err(io::Error::new(
             ErrorKind::Unsupported,
             format!("{} is not a server of this binary", system.label()),
         )),

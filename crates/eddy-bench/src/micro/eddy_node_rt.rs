@@ -1,0 +1,66 @@
+//! eddy-node micro workloads, the same programs as the Node.js scripts in
+//! [`crate::servers::node`]: 1M timers, a chain of `set_immediate`s.
+
+use std::cell::{Cell, RefCell};
+use std::io;
+use std::rc::Rc;
+use std::time::Instant;
+
+use eddy_node::timers::{set_immediate, set_timeout};
+
+use super::{ns_per, timer_figures, unknown};
+use crate::sys::self_rss;
+
+type Figures = Vec<(&'static str, f64)>;
+
+/// Runs `bench` with `n` operations.
+pub fn run(bench: &str, n: u64) -> io::Result<Figures> {
+    let result: Rc<RefCell<Option<Figures>>> = Rc::new(RefCell::new(None));
+    let out = result.clone();
+    match bench {
+        "timers" => eddy_node::run(move || {
+            let fired = Rc::new(Cell::new(0u64));
+            let marks: Rc<Cell<Option<(Instant, Instant, Option<u64>, Option<u64>)>>> =
+                Rc::new(Cell::new(None));
+            let rss0 = self_rss();
+            let start = Instant::now();
+            for i in 0..n {
+                let (fired, marks, out) = (fired.clone(), marks.clone(), out.clone());
+                // Whole milliseconds, as Node's setTimeout.
+                set_timeout(i * 1000 / n, move || {
+                    fired.set(fired.get() + 1);
+                    if fired.get() == n {
+                        if let Some((start, registered, rss0, rss1)) = marks.get() {
+                            let figures =
+                                timer_figures(n, start, registered, (rss0, rss1), Instant::now());
+                            *out.borrow_mut() = Some(figures);
+                        }
+                    }
+                });
+            }
+            let registered = Instant::now();
+            let rss1 = self_rss();
+            marks.set(Some((start, registered, rss0, rss1)));
+        }),
+        "immediates" => eddy_node::run(move || {
+            let start = Instant::now();
+            chain(Rc::new(Cell::new(0)), n, start, out);
+        }),
+        _ => return Err(unknown("workload for eddy-node", bench)),
+    }
+    .map_err(|e| io::Error::other(format!("eddy-node loop: {e}")))?;
+    let figures = result.borrow_mut().take();
+    figures.ok_or_else(|| io::Error::other("eddy-node: the loop ended before the workload"))
+}
+
+/// One link of the immediate chain: schedules the next until `n` ran.
+fn chain(k: Rc<Cell<u64>>, n: u64, start: Instant, out: Rc<RefCell<Option<Figures>>>) {
+    set_immediate(move || {
+        k.set(k.get() + 1);
+        if k.get() < n {
+            chain(k, n, start, out);
+        } else {
+            *out.borrow_mut() = Some(vec![("ns_per_callback", ns_per(start.elapsed(), n))]);
+        }
+    });
+}

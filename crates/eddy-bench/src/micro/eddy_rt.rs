@@ -1,0 +1,88 @@
+//! eddy current-thread micro workloads (the same steps as
+//! [`super::tokio_rt`]).
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Waker};
+use std::time::Instant;
+
+use eddy::time::Sleep;
+
+use super::{FireCounter, bytes_per, ns_per, timer_figures, timer_offset, unknown};
+use crate::sys::self_rss;
+
+/// Runs `bench` with `n` operations.
+pub fn run(bench: &str, n: u64) -> io::Result<Vec<(&'static str, f64)>> {
+    let rt = crate::servers::eddy_rt::runtime(false)?;
+    rt.block_on(async move {
+        match bench {
+            "spawn" => {
+                let start = Instant::now();
+                for _ in 0..n {
+                    eddy::spawn(async {})
+                        .await
+                        .map_err(|e| io::Error::other(format!("join: {e}")))?;
+                }
+                Ok(vec![("ns_per_op", ns_per(start.elapsed(), n))])
+            }
+            "yield" => {
+                let start = Instant::now();
+                let half = n / 2;
+                let a = eddy::spawn(async move {
+                    for _ in 0..half {
+                        eddy::task::yield_now().await;
+                    }
+                });
+                let b = eddy::spawn(async move {
+                    for _ in 0..half {
+                        eddy::task::yield_now().await;
+                    }
+                });
+                a.await
+                    .map_err(|e| io::Error::other(format!("join: {e}")))?;
+                b.await
+                    .map_err(|e| io::Error::other(format!("join: {e}")))?;
+                Ok(vec![("ns_per_op", ns_per(start.elapsed(), half * 2))])
+            }
+            "timers" => {
+                let counter = FireCounter::new(n);
+                let waker = Waker::from(counter.clone());
+                let mut cx = Context::from_waker(&waker);
+                let mut sleeps: Vec<Pin<Box<Sleep>>> = Vec::with_capacity(n as usize);
+                let rss0 = self_rss();
+                let start = Instant::now();
+                for i in 0..n {
+                    let deadline = eddy::time::Instant::from_std(start + timer_offset(i, n));
+                    let mut sleep = Box::pin(eddy::time::sleep_until(deadline));
+                    if sleep.as_mut().poll(&mut cx).is_ready() {
+                        counter.fire();
+                    }
+                    sleeps.push(sleep);
+                }
+                let registered = Instant::now();
+                let rss1 = self_rss();
+                counter.all_fired().await;
+                let fired = Instant::now();
+                drop(sleeps);
+                Ok(timer_figures(n, start, registered, (rss0, rss1), fired))
+            }
+            "idle" => {
+                let rss0 = self_rss();
+                let mut handles = Vec::with_capacity(n as usize);
+                for _ in 0..n {
+                    handles.push(eddy::spawn(std::future::pending::<()>()));
+                }
+                for _ in 0..4 {
+                    eddy::task::yield_now().await;
+                }
+                let rss1 = self_rss();
+                Ok(vec![("bytes_per_task", bytes_per(rss0, rss1, n))])
+            }
+            "mpsc" => Err(io::Error::other(
+                "eddy: no channel to measure (eddy::sync is not exported by the eddy crate yet)",
+            )),
+            _ => Err(unknown("workload for eddy", bench)),
+        }
+    })
+}
