@@ -201,11 +201,14 @@ impl Connection {
             return until;
         }
         let idle = deadline_after(self.last_activity, idle_timeout);
-        match self.pending.front() {
-            Some(next) if self.waiting_on_peer() => next.due.min(idle),
-            Some(next) => next.due,
-            None => idle,
+        if self.has_output() && !self.write_ready {
+            // Stuck until the client reads: only a writable event helps,
+            // whatever is due meanwhile (waking for it would spin).
+            return idle;
         }
+        // After `drive`, a response still queued with the socket writable
+        // is one whose delay has not yet run out.
+        self.pending.front().map_or(idle, |next| next.due)
     }
 
     /// Whether progress depends on the client (sending a request or reading
