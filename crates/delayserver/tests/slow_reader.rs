@@ -31,7 +31,7 @@ fn a_client_that_never_reads_costs_no_cpu_and_is_dropped_when_idle() {
         .quiet(true)
         .idle_timeout(idle_timeout)
         .spawn();
-    let mut client = Client::connect(server.local_addr());
+    let client = Client::connect(server.local_addr());
     // Answers due at once, far more than the socket buffers hold, and
     // never read: the server ends up with due responses it cannot send.
     let request = format!("GET /0/{} HTTP/1.1\r\n\r\n", "m".repeat(4000));
