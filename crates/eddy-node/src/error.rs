@@ -26,6 +26,8 @@ pub struct Error {
     path: Option<String>,
     errno: Option<i32>,
     kind: io::ErrorKind,
+    /// Node prints network errors as `connect ECONNREFUSED 127.0.0.1:9`.
+    address_style: bool,
 }
 
 impl Error {
@@ -47,6 +49,16 @@ impl Error {
             path,
             errno,
             kind: err.kind(),
+            address_style: false,
+        }
+    }
+
+    /// Wraps a network error from `syscall` on `address`; displayed as Node
+    /// does: `connect ECONNREFUSED 127.0.0.1:9`.
+    pub fn from_io_addr(err: io::Error, syscall: &'static str, address: String) -> Error {
+        Error {
+            address_style: true,
+            ..Error::from_io(err, syscall, Some(address))
         }
     }
 
@@ -60,6 +72,7 @@ impl Error {
             path: None,
             errno: None,
             kind: io::ErrorKind::Other,
+            address_style: false,
         }
     }
 
@@ -92,6 +105,13 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.syscall {
+            Some(syscall) if self.address_style => {
+                write!(f, "{syscall} {}", self.code)?;
+                if let Some(address) = &self.path {
+                    write!(f, " {address}")?;
+                }
+                Ok(())
+            }
             Some(syscall) => {
                 write!(f, "{}: {}, {syscall}", self.code, self.description)?;
                 if let Some(path) = &self.path {

@@ -50,6 +50,7 @@ mod slab;
 mod task;
 
 pub mod fs;
+pub mod net;
 pub mod promise;
 pub mod threadpool;
 pub mod timers;

@@ -358,10 +358,11 @@ impl LoopInner {
         crate::timers::run_due_timers(self);
     }
 
-    /// Phase 8: close callbacks queued by `close()`/`destroy()`.
+    /// Phase 8: close callbacks queued by `close()`/`destroy()`, newest
+    /// first: libuv keeps closing handles in a LIFO list.
     fn run_closing(&self) {
         let batch = std::mem::take(&mut *self.closing.borrow_mut());
-        for cb in batch {
+        for cb in batch.into_iter().rev() {
             self.run_callback(cb);
         }
     }

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use eddy_node::timers::{
     clear_immediate, clear_interval, clear_timeout, set_immediate, set_interval, set_timeout,
 };
-use eddy_node::{fs, next_tick, queue_microtask};
+use eddy_node::{fs, net, next_tick, queue_microtask};
 
 /// One scenario: its name (the `.js` file's stem), extra environment for
 /// both processes, and the Rust program.
@@ -23,11 +23,20 @@ pub struct Scenario {
 
 const ONE_THREAD: &[(&str, &str)] = &[("UV_THREADPOOL_SIZE", "1"), ("EDDY_THREADPOOL_SIZE", "1")];
 
+macro_rules! env_or_none {
+    () => {
+        &[]
+    };
+    ($env:expr) => {
+        $env
+    };
+}
+
 macro_rules! scenarios {
     ($($name:ident $(with $env:expr)?),* $(,)?) => {
         pub const SCENARIOS: &[Scenario] = &[$(Scenario {
             name: stringify!($name),
-            env: { let env: &[(&str, &str)] = &[]; $(let env = $env;)? env },
+            env: env_or_none!($($env)?),
             run: $name,
         }),*];
     };
@@ -62,6 +71,10 @@ scenarios! {
     sleep_and_timeouts_share_the_timer_order,
     uncaught_panic_stops_the_loop,
     uncaught_handler_keeps_the_loop_running,
+    net_data_end_close_order,
+    close_callbacks_order,
+    connect_refused_error,
+    write_backpressure_and_drain,
 }
 
 /// Runs the named scenario on a fresh loop; the process exit code.
@@ -369,4 +382,129 @@ fn uncaught_handler_keeps_the_loop_running() {
     });
     set_timeout(1, || panic!("boom"));
     set_timeout(10, || println!("still running"));
+}
+
+type Log = Rc<RefCell<Vec<String>>>;
+
+fn push(log: &Log, entry: impl Into<String>) {
+    log.borrow_mut().push(entry.into());
+}
+
+fn net_data_end_close_order() {
+    let server_log: Log = Rc::default();
+    let client_log: Log = Rc::default();
+    let sl = server_log.clone();
+    let server = net::create_server(move |s| {
+        let (l1, l2, l3, s2) = (sl.clone(), sl.clone(), sl.clone(), s.clone());
+        s.on_data(move |d| {
+            let d = String::from_utf8_lossy(d).into_owned();
+            push(&l1, format!("data {d}"));
+            s2.write(format!("echo {d}"));
+        });
+        s.on_end(move || push(&l2, "end"));
+        s.on_close(move |_| push(&l3, "close"));
+    });
+    let srv = server.clone();
+    server.listen("127.0.0.1:0", move |addr| {
+        let c = net::connect(&addr.unwrap().to_string());
+        let (cl, c2) = (client_log.clone(), c.clone());
+        c.on_connect(move || {
+            push(&cl, "connect");
+            c2.write("hello");
+        });
+        let (cl, c2) = (client_log.clone(), c.clone());
+        c.on_data(move |d| {
+            push(&cl, format!("data {}", String::from_utf8_lossy(d)));
+            c2.end("");
+        });
+        let cl = client_log.clone();
+        c.on_end(move || push(&cl, "end"));
+        c.on_close(move |_| {
+            push(&client_log, "close");
+            let (sl, cl) = (server_log.clone(), client_log.clone());
+            srv.close(move || {
+                println!("server socket: {}", sl.borrow().join(", "));
+                println!("client socket: {}", cl.borrow().join(", "));
+                println!("server closed");
+            });
+        });
+    });
+}
+
+fn close_callbacks_order() {
+    let server = net::create_server(|_| {});
+    let srv = server.clone();
+    server.listen("127.0.0.1:0", move |addr| {
+        let addr = addr.unwrap().to_string();
+        let c1 = net::connect(&addr);
+        let c2 = net::connect(&addr);
+        let connected = Rc::new(Cell::new(0));
+        let closed = Rc::new(Cell::new(0));
+        for c in [&c1, &c2] {
+            let (connected, c1, c2) = (connected.clone(), c1.clone(), c2.clone());
+            c.on_connect(move || {
+                connected.set(connected.get() + 1);
+                if connected.get() < 2 {
+                    return;
+                }
+                c2.destroy();
+                c1.destroy();
+                set_immediate(|| println!("immediate"));
+                next_tick(|| println!("tick"));
+            });
+        }
+        for (name, c) in [("c1", &c1), ("c2", &c2)] {
+            let (closed, srv) = (closed.clone(), srv.clone());
+            c.on_close(move |_| {
+                println!("{name} close");
+                closed.set(closed.get() + 1);
+                if closed.get() == 2 {
+                    srv.close(|| println!("server closed"));
+                }
+            });
+        }
+    });
+}
+
+fn connect_refused_error() {
+    let probe = net::create_server(|_| {});
+    let p = probe.clone();
+    probe.listen("127.0.0.1:0", move |addr| {
+        let addr = addr.unwrap().to_string();
+        p.close(move || {
+            let c = net::connect(&addr);
+            c.on_error(|err| println!("error {} {}", err.code(), err.syscall().unwrap_or("-")));
+            c.on_close(|had_error| println!("close hadError={had_error}"));
+        });
+    });
+}
+
+fn write_backpressure_and_drain() {
+    let received = Rc::new(Cell::new(0));
+    let server = net::create_server(move |s| {
+        let (r1, r2, s2) = (received.clone(), received.clone(), s.clone());
+        s.on_data(move |d| r1.set(r1.get() + d.len()));
+        s.on_end(move || {
+            println!("server got {} bytes", r2.get());
+            s2.end("");
+        });
+    });
+    let srv = server.clone();
+    server.listen("127.0.0.1:0", move |addr| {
+        let c = net::connect(&addr.unwrap().to_string());
+        let c2 = c.clone();
+        c.on_connect(move || {
+            println!("small write returned {}", c2.write("x"));
+            println!("big write returned {}", c2.write(vec![b'x'; 4 * 1024 * 1024]));
+            let c3 = c2.clone();
+            c2.on_drain(move || {
+                println!("drain");
+                c3.end("");
+            });
+        });
+        c.on_close(move |_| {
+            println!("client close");
+            srv.close(|| println!("server closed"));
+        });
+    });
 }
