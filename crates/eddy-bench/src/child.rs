@@ -159,7 +159,6 @@ pub fn run_node(script: Script, n: u64, out_dir: &Path) -> io::Result<Figures> {
 fn run_workload(mut cmd: Command, what: &str) -> io::Result<Figures> {
     pin(&mut cmd, true);
     let out = cmd
-        .stderr(Stdio::inherit())
         .output()
         .map_err(|e| io::Error::new(e.kind(), format!("start {what}: {e}")))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -167,9 +166,10 @@ fn run_workload(mut cmd: Command, what: &str) -> io::Result<Figures> {
     match (out.status.success(), line) {
         (true, Some(line)) => Ok(parse_result(line)),
         _ => Err(io::Error::other(format!(
-            "{what} failed ({}): {}",
+            "{what} failed ({}): {} {}",
             out.status,
-            stdout.trim()
+            stdout.trim(),
+            String::from_utf8_lossy(&out.stderr).trim()
         ))),
     }
 }

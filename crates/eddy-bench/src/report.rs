@@ -62,9 +62,10 @@ pub struct Row {
     pub eddy: bool,
     /// One value per metric (`None`: not measurable here).
     pub values: Vec<Option<f64>>,
-    /// Whether it ran on one pinned core; Eddy rows are compared with
-    /// peers of the same kind (one core with one core), when there are any.
-    pub pinned: bool,
+    /// What kind of system it is ("one core", "both cores", "task",
+    /// "fiber"): Eddy rows are compared with peers of the same class when
+    /// there are any, with all peers otherwise.
+    pub class: &'static str,
 }
 
 /// One scenario's results.
@@ -98,14 +99,14 @@ impl Scenario {
         }
     }
 
-    /// The best value of metric `m` among peers pinned like `pinned`
-    /// (among all peers when none is).
-    pub fn best_peer(&self, m: usize, pinned: bool) -> Option<f64> {
-        let alike = self.rows.iter().any(|r| !r.eddy && r.pinned == pinned);
+    /// The best value of metric `m` among peers of `class` (among all
+    /// peers when none is).
+    pub fn best_peer(&self, m: usize, class: &str) -> Option<f64> {
+        let alike = self.rows.iter().any(|r| !r.eddy && r.class == class);
         let better = self.metrics.get(m)?.better;
         self.rows
             .iter()
-            .filter(|r| !r.eddy && (!alike || r.pinned == pinned))
+            .filter(|r| !r.eddy && (!alike || r.class == class))
             .filter_map(|r| r.values.get(m).copied().flatten())
             .reduce(|a, b| match better {
                 Better::Higher => a.max(b),
@@ -119,7 +120,7 @@ impl Scenario {
         if !row.eddy {
             return None;
         }
-        let best = self.best_peer(m, row.pinned)?;
+        let best = self.best_peer(m, row.class)?;
         let v = row.values.get(m).copied().flatten()?;
         let r = match self.metrics[m].better {
             Better::Higher => v / best,
@@ -351,19 +352,19 @@ mod tests {
             system: "peer a".into(),
             eddy: false,
             values: vec![Some(100.0), Some(10.0)],
-            pinned: true,
+            class: "one core",
         });
         sc.rows.push(Row {
             system: "peer b".into(),
             eddy: false,
             values: vec![Some(80.0), None],
-            pinned: true,
+            class: "one core",
         });
         sc.rows.push(Row {
             system: "eddy".into(),
             eddy: true,
             values: vec![Some(120.0), Some(8.0)],
-            pinned: true,
+            class: "one core",
         });
         sc
     }
@@ -371,22 +372,22 @@ mod tests {
     #[test]
     fn ratio_is_against_the_best_peer_and_above_one_when_eddy_wins() {
         let sc = scenario();
-        assert_eq!(sc.best_peer(0, true), Some(100.0));
+        assert_eq!(sc.best_peer(0, "one core"), Some(100.0));
         assert!((sc.ratio(&sc.rows[2], 0).unwrap() - 1.2).abs() < 1e-9);
         assert_eq!(sc.ratio(&sc.rows[0], 0), None);
     }
 
     #[test]
-    fn eddy_rows_are_compared_with_peers_pinned_alike() {
+    fn eddy_rows_are_compared_with_peers_of_their_class() {
         let mut sc = scenario();
         sc.rows.push(Row {
             system: "peer on two cores".into(),
             eddy: false,
             values: vec![Some(500.0), Some(9.0)],
-            pinned: false,
+            class: "both cores",
         });
-        assert_eq!(sc.best_peer(0, true), Some(100.0));
-        assert_eq!(sc.best_peer(0, false), Some(500.0));
+        assert_eq!(sc.best_peer(0, "one core"), Some(100.0));
+        assert_eq!(sc.best_peer(0, "both cores"), Some(500.0));
         assert!((sc.ratio(&sc.rows[2], 0).unwrap() - 1.2).abs() < 1e-9);
     }
 

@@ -13,34 +13,32 @@ use crate::sys::self_rss;
 
 type Figures = Vec<(&'static str, f64)>;
 
+/// When registering started and ended, and RSS before and after.
+type TimerMarks = (Instant, Instant, Option<u64>, Option<u64>);
+
 /// Runs `bench` with `n` operations.
 pub fn run(bench: &str, n: u64) -> io::Result<Figures> {
     let result: Rc<RefCell<Option<Figures>>> = Rc::new(RefCell::new(None));
     let out = result.clone();
     match bench {
         "timers" => eddy_node::run(move || {
-            let fired = Rc::new(Cell::new(0u64));
-            let marks: Rc<Cell<Option<(Instant, Instant, Option<u64>, Option<u64>)>>> =
-                Rc::new(Cell::new(None));
+            // One shared state per run, one reference per timer: the JS
+            // script shares one callback the same way.
+            let state = Rc::new(TimerRun {
+                fired: Cell::new(0),
+                marks: Cell::new(None),
+                out,
+            });
             let rss0 = self_rss();
             let start = Instant::now();
             for i in 0..n {
-                let (fired, marks, out) = (fired.clone(), marks.clone(), out.clone());
+                let state = state.clone();
                 // Whole milliseconds, as Node's setTimeout.
-                set_timeout(i * 1000 / n, move || {
-                    fired.set(fired.get() + 1);
-                    if fired.get() == n {
-                        if let Some((start, registered, rss0, rss1)) = marks.get() {
-                            let figures =
-                                timer_figures(n, start, registered, (rss0, rss1), Instant::now());
-                            *out.borrow_mut() = Some(figures);
-                        }
-                    }
-                });
+                set_timeout(i * 1000 / n, move || state.fire(n));
             }
             let registered = Instant::now();
             let rss1 = self_rss();
-            marks.set(Some((start, registered, rss0, rss1)));
+            state.marks.set(Some((start, registered, rss0, rss1)));
         }),
         "immediates" => eddy_node::run(move || {
             let start = Instant::now();
@@ -51,6 +49,26 @@ pub fn run(bench: &str, n: u64) -> io::Result<Figures> {
     .map_err(|e| io::Error::other(format!("eddy-node loop: {e}")))?;
     let figures = result.borrow_mut().take();
     figures.ok_or_else(|| io::Error::other("eddy-node: the loop ended before the workload"))
+}
+
+/// The timers workload's shared state.
+struct TimerRun {
+    fired: Cell<u64>,
+    marks: Cell<Option<TimerMarks>>,
+    out: Rc<RefCell<Option<Figures>>>,
+}
+
+impl TimerRun {
+    /// One timer fired; the last one records the figures.
+    fn fire(&self, n: u64) {
+        self.fired.set(self.fired.get() + 1);
+        if self.fired.get() == n
+            && let Some((start, registered, rss0, rss1)) = self.marks.get()
+        {
+            let figures = timer_figures(n, start, registered, (rss0, rss1), Instant::now());
+            *self.out.borrow_mut() = Some(figures);
+        }
+    }
 }
 
 /// One link of the immediate chain: schedules the next until `n` ran.

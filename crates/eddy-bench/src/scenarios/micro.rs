@@ -31,6 +31,14 @@ impl Runner {
         }
     }
 
+    /// Stackful systems are compared with stackful ones, tasks with tasks.
+    fn class(self) -> &'static str {
+        match self {
+            Runner::Ours(_, "may" | "corosensei" | "eddy-fiber", _) => "fiber",
+            _ => "task",
+        }
+    }
+
     fn is_eddy(self) -> bool {
         matches!(self, Runner::Ours(_, _, true))
     }
@@ -97,7 +105,7 @@ pub fn workload_scenario(
             system: format!("{} (n = {n})", runner.label()),
             eddy: runner.is_eddy(),
             values,
-            pinned: true,
+            class: runner.class(),
         });
     }
     sc.headlines = sc.metrics.len().min(3);

@@ -151,7 +151,11 @@ fn run(
                 median_of(s, |x| x.p999),
                 Some(s.iter().map(|x| x.errors as f64).sum()),
             ],
-            pinned: entry.system.pinned(),
+            class: if entry.system.pinned() {
+                "one core"
+            } else {
+                "both cores"
+            },
         });
         if !entry.system.pinned() {
             sc.notes.push(format!(

@@ -82,7 +82,7 @@ pub fn run(settings: &Settings) -> Scenario {
                 median_of(s, |x| Some(x.connect_ms)),
                 median_of(s, |x| x.peak_mib),
             ],
-            pinned: true,
+            class: "one core",
         });
     }
     sc

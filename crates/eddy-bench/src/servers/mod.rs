@@ -142,10 +142,10 @@ impl System {
             return Some(format!("{}: skipped, `node` is not on PATH", self.label()));
         }
         #[cfg(feature = "eddy")]
-        if self == System::EddyMt {
-            if let Err(e) = eddy_rt::runtime(true) {
-                return Some(format!("{}: skipped: {e}", self.label()));
-            }
+        if self == System::EddyMt
+            && let Err(e) = eddy_rt::runtime(true)
+        {
+            return Some(format!("{}: skipped: {e}", self.label()));
         }
         None
     }
