@@ -447,3 +447,125 @@ impl Connection {
         Verdict::Keep
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::response::Status;
+
+    /// A connection around the accepted end of a loopback pair, and the
+    /// client end.
+    fn pair() -> (Connection, std::net::TcpStream) {
+        let listener = eddy_poll::net::TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        // A blocking connect has finished the handshake: the connection
+        // is already waiting in the backlog.
+        let (stream, _) = listener.accept().expect("accept the connected client");
+        (Connection::new(stream, 7, Instant::now()), client)
+    }
+
+    fn context() -> Context {
+        Context {
+            max_delay_ms: 60_000,
+            idle_timeout: Duration::from_secs(60),
+            log: RequestLog::new(None),
+            date: DateCache::new(),
+            scratch: vec![0; INPUT_LIMIT].into_boxed_slice(),
+        }
+    }
+
+    #[test]
+    fn consume_queues_pipelined_requests_in_order() {
+        let (mut conn, _client) = pair();
+        let mut ctx = context();
+        let now = Instant::now();
+        let input = b"GET /30/a HTTP/1.1\r\n\r\nGET /nope HTTP/1.1\r\n\r\nGET /0/c HTT";
+        let used = conn.consume(input, &mut ctx, now);
+        assert_eq!(used, input.len() - b"GET /0/c HTT".len(), "the tail waits");
+        let statuses: Vec<Status> = conn.pending.iter().map(|p| p.response.status).collect();
+        assert_eq!(statuses, [Status::Ok, Status::NotFound]);
+        assert_eq!(conn.pending[0].due, now + Duration::from_millis(30));
+        assert_eq!(conn.pending[1].due, now);
+        assert!(!conn.closing);
+    }
+
+    #[test]
+    fn consume_skips_bodies_even_across_calls() {
+        let (mut conn, _client) = pair();
+        let mut ctx = context();
+        let now = Instant::now();
+        let first = b"GET /0/a HTTP/1.1\r\nContent-Length: 10\r\n\r\n01234";
+        assert_eq!(conn.consume(first, &mut ctx, now), first.len());
+        assert_eq!(conn.body_left, 5);
+        let second = b"56789GET /0/b HTTP/1.1\r\n\r\n";
+        assert_eq!(conn.consume(second, &mut ctx, now), second.len());
+        assert_eq!(conn.pending.len(), 2);
+        assert_eq!(conn.pending[1].response.body, "b");
+    }
+
+    #[test]
+    fn invalid_input_queues_a_closing_answer_and_drops_the_rest() {
+        let (mut conn, _client) = pair();
+        let mut ctx = context();
+        let input = b"GET /0/a HTTP/1.1\r\n\r\n\x00garbage\r\n\r\nGET /0/b HTTP/1.1\r\n\r\n";
+        assert_eq!(conn.consume(input, &mut ctx, Instant::now()), input.len());
+        assert_eq!(conn.pending.len(), 2);
+        assert_eq!(conn.pending[1].response.status, Status::BadRequest);
+        assert!(conn.closing && !conn.accepts_requests());
+    }
+
+    #[test]
+    fn consume_stops_at_the_pipelining_limit() {
+        let (mut conn, _client) = pair();
+        let mut ctx = context();
+        let input = b"GET /0/x HTTP/1.1\r\n\r\n".repeat(MAX_PIPELINED + 5);
+        let used = conn.consume(&input, &mut ctx, Instant::now());
+        assert_eq!(conn.pending.len(), MAX_PIPELINED);
+        assert_eq!(used, input.len() / (MAX_PIPELINED + 5) * MAX_PIPELINED);
+    }
+
+    #[test]
+    fn a_blocked_writer_waits_for_the_client_not_for_due_responses() {
+        // The loop must not wake for a response it cannot send: that spun.
+        let (mut conn, _client) = pair();
+        let ctx = context();
+        let past = Instant::now();
+        conn.output = vec![b'x'; 10];
+        conn.write_ready = false;
+        conn.queue(past, request::invalid_response(Status::BadRequest));
+        let idle = deadline_after(conn.last_activity, ctx.idle_timeout);
+        assert!(conn.waiting_on_peer());
+        assert_eq!(conn.next_deadline(ctx.idle_timeout), idle);
+
+        // Writable again: the due response is what matters.
+        conn.write_ready = true;
+        assert!(!conn.waiting_on_peer());
+        assert_eq!(conn.next_deadline(ctx.idle_timeout), past);
+    }
+
+    #[test]
+    fn drive_answers_a_zero_delay_request_at_once() {
+        let (mut conn, mut client) = pair();
+        let mut ctx = context();
+        client.write_all(b"GET /0/now HTTP/1.1\r\n\r\n").unwrap();
+        // Wait for the request to cross loopback, as the loop would.
+        let mut poll = eddy_poll::Poll::new().unwrap();
+        let mut events = eddy_poll::Events::with_capacity(4);
+        poll.registry()
+            .register(
+                &mut conn.stream,
+                eddy_poll::Token(0),
+                eddy_poll::Interest::READABLE,
+            )
+            .unwrap();
+        while events.is_empty() {
+            poll.poll(&mut events, Some(Duration::from_secs(20)))
+                .unwrap();
+        }
+        assert_eq!(conn.drive(&mut ctx, Instant::now()), Verdict::Keep);
+        assert!(conn.pending.is_empty() && !conn.has_output());
+        let mut response = [0u8; 15];
+        client.read_exact(&mut response).unwrap();
+        assert_eq!(&response, b"HTTP/1.1 200 OK");
+    }
+}
