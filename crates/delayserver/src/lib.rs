@@ -42,6 +42,10 @@
 //! counted from when it was parsed. A `Content-Length` body is read and
 //! discarded. The query string is ignored.
 //!
+//! Each request answered `200` (GET or HEAD) is logged when parsed as
+//! `#{n} - {delay_ms}ms: {message}`, n counting from 1, to standard output
+//! or [`Server::log_to`]'s writer, unless [`Server::quiet`].
+//!
 //! # Example
 //!
 //! ```
