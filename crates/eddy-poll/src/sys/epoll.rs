@@ -36,16 +36,22 @@ impl Selector {
         })
     }
 
+    /// Waits for events. `None` and `Some(ZERO)` read no clock; a finite
+    /// timeout reads it once up front, and again only if the wait ends
+    /// early without events (a signal, or the kernel's rounding), to wait
+    /// out the rest.
     pub(crate) fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let deadline = match timeout {
+            Some(t) if !t.is_zero() => Instant::now().checked_add(t),
+            _ => None,
+        };
+        let mut timeout_ms = match (timeout, deadline) {
+            (Some(t), Some(_)) => round_up_millis(t),
+            (Some(t), None) if t.is_zero() => 0,
+            // No timeout, or one too large for the clock: wait for an event.
+            _ => -1,
+        };
         loop {
-            let timeout_ms = match (timeout, deadline) {
-                (None, _) | (Some(_), None) => -1,
-                (Some(_), Some(deadline)) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    round_up_millis(left)
-                }
-            };
             events.clear();
             let n = syscall!(epoll_wait(
                 self.ep.as_raw_fd(),
@@ -62,15 +68,23 @@ impl Selector {
                     if n > 0 || timeout_ms == 0 {
                         return Ok(());
                     }
-                    // Timed out: make sure the whole timeout really passed
-                    // (the kernel may round down).
-                    match deadline {
-                        Some(d) if Instant::now() < d => continue,
-                        _ => return Ok(()),
+                }
+                // A signal arrived; a zero timeout simply reports no events.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    if timeout_ms == 0 {
+                        return Ok(());
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
+            }
+            // Interrupted, or timed out: wait out whatever is left.
+            // (Unbounded: only a signal gets here; wait again as before.)
+            if let Some(deadline) = deadline {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Ok(());
+                }
+                timeout_ms = round_up_millis(left);
             }
         }
     }

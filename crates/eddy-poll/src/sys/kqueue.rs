@@ -4,6 +4,11 @@
 //! `EV_CLEAR` giving edge-triggered delivery. **It cannot be run on the
 //! project's Linux CI machines**: it is compiled and tested only when someone
 //! builds on macOS or a BSD. Treat it as a best-effort port until then.
+//!
+//! Known differences from epoll: `EV_ADD` on a filter that already exists
+//! updates it, so registering a source twice is *not* reported as
+//! `AlreadyExists` here; `Interest::PRIORITY` maps to the read filter and
+//! `is_priority` is always false.
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
@@ -124,7 +129,11 @@ impl Selector {
     pub(crate) fn reregister(&self, fd: RawFd, token: Token, interest: Interest) -> io::Result<()> {
         let add = (libc::EV_CLEAR | libc::EV_ADD) as u16;
         let del = libc::EV_DELETE as u16;
-        let read = if interest.is_readable() { add } else { del };
+        let read = if interest.is_readable() || interest.is_priority() {
+            add
+        } else {
+            del
+        };
         let write = if interest.is_writable() { add } else { del };
         let mut changes = [
             kevent(fd as _, libc::EVFILT_READ, read, token.0),

@@ -297,3 +297,37 @@ pub(crate) fn take_error(fd: RawFd) -> io::Result<Option<io::Error>> {
         Some(io::Error::from_raw_os_error(err))
     })
 }
+
+/// Flags for every `send` on a stream socket: writing to a closed peer must
+/// fail with `EPIPE`, never raise `SIGPIPE` (which kills a process that has
+/// not ignored it). macOS/iOS have no `MSG_NOSIGNAL`; `socket` sets
+/// `SO_NOSIGPIPE` there instead.
+#[cfg(not(any(target_os = "macos", target_os = "ios")))]
+const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
+#[cfg(any(target_os = "macos", target_os = "ios"))]
+const SEND_FLAGS: libc::c_int = 0;
+
+/// `send` without `SIGPIPE`.
+pub(crate) fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for reads of `buf.len()` bytes for the call.
+    let n = syscall!(send(
+        fd,
+        buf.as_ptr() as *const libc::c_void,
+        buf.len(),
+        SEND_FLAGS
+    ))?;
+    Ok(n as usize)
+}
+
+/// `sendmsg` of several buffers without `SIGPIPE`.
+pub(crate) fn send_vectored(fd: RawFd, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+    // SAFETY: msghdr is plain data; all-zero is a valid empty header.
+    let mut msg: libc::msghdr = unsafe { mem::zeroed() };
+    // IoSlice is guaranteed ABI-compatible with iovec on Unix.
+    msg.msg_iov = bufs.as_ptr() as *mut libc::iovec;
+    msg.msg_iovlen = bufs.len().min(libc::c_int::MAX as usize) as _;
+    // SAFETY: `msg` points at `bufs`, which stays borrowed for the call; the
+    // kernel only reads through it.
+    let n = syscall!(sendmsg(fd, &msg, SEND_FLAGS))?;
+    Ok(n as usize)
+}
