@@ -264,7 +264,10 @@ fn draw_group(
     let height = 50 + panel_heights.iter().sum::<u32>();
     let root = SVGBackend::new(path, (900, height)).into_drawing_area();
     root.fill(&WHITE)?;
-    let title = format!("eddy-bench {group} — {} — {}", machine.date, machine.cpu);
+    let title = format!(
+        "eddy-bench {group} — {} — {}, {} cores (orange: Eddy)",
+        machine.date, machine.cpu, machine.cores
+    );
     let root = root.titled(&title, ("sans-serif", 18))?;
     let mut rest = root;
     for ((sc, m), h) in panels.iter().zip(&panel_heights) {
@@ -306,6 +309,7 @@ fn draw_panel(
     chart
         .configure_mesh()
         .disable_y_mesh()
+        .disable_x_mesh()
         .y_labels(n * 2 + 1)
         .y_label_formatter(&|y: &f64| {
             let centre = y - y.floor();

@@ -4,11 +4,11 @@
 use std::cell::{Cell, RefCell};
 use std::io;
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use eddy_node::timers::{set_immediate, set_timeout};
 
-use super::{ns_per, timer_figures, unknown};
+use super::{ns_per, timer_figures_with_last, unknown};
 use crate::sys::self_rss;
 
 type Figures = Vec<(&'static str, f64)>;
@@ -65,7 +65,10 @@ impl TimerRun {
         if self.fired.get() == n
             && let Some((start, registered, rss0, rss1)) = self.marks.get()
         {
-            let figures = timer_figures(n, start, registered, (rss0, rss1), Instant::now());
+            // Whole milliseconds: the last deadline is the last one set.
+            let last = Duration::from_millis((n - 1) * 1000 / n);
+            let figures =
+                timer_figures_with_last(n, start, registered, (rss0, rss1), Instant::now(), last);
             *self.out.borrow_mut() = Some(figures);
         }
     }

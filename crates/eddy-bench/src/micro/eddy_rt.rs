@@ -79,9 +79,6 @@ pub fn run(bench: &str, n: u64) -> io::Result<Vec<(&'static str, f64)>> {
                 let rss1 = self_rss();
                 Ok(vec![("bytes_per_task", bytes_per(rss0, rss1, n))])
             }
-            "mpsc" => Err(io::Error::other(
-                "eddy: no channel to measure (eddy::sync is not exported by the eddy crate yet)",
-            )),
             _ => Err(unknown("workload for eddy", bench)),
         }
     })

@@ -130,7 +130,8 @@ impl Wake for FireCounter {
 }
 
 /// The timers workload's figures, given when registering started and
-/// ended, RSS before and after, and when the last timer fired.
+/// ended, RSS before and after, and when the last timer fired (its
+/// deadline is [`timer_offset`]`(n - 1, n)` after `start`).
 pub fn timer_figures(
     n: u64,
     start: Instant,
@@ -138,7 +139,19 @@ pub fn timer_figures(
     rss: (Option<u64>, Option<u64>),
     all_fired: Instant,
 ) -> Vec<(&'static str, f64)> {
-    let last_deadline = start + Duration::from_secs(1);
+    timer_figures_with_last(n, start, registered, rss, all_fired, timer_offset(n - 1, n))
+}
+
+/// [`timer_figures`] for a last deadline of `last` after `start`.
+pub fn timer_figures_with_last(
+    n: u64,
+    start: Instant,
+    registered: Instant,
+    rss: (Option<u64>, Option<u64>),
+    all_fired: Instant,
+    last: Duration,
+) -> Vec<(&'static str, f64)> {
+    let last_deadline = start + last;
     vec![
         ("register_ns", ns_per(registered - start, n)),
         ("bytes_per_timer", bytes_per(rss.0, rss.1, n)),
