@@ -26,8 +26,10 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
+
+use super::lock::{Mutex, MutexGuard};
+use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use super::waiters::{WaiterKey, WaiterList, WakeList};

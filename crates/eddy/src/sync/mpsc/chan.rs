@@ -21,8 +21,10 @@
 //! semaphore so waiting senders fail too.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, PoisonError};
+
+use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use crate::sync::lock::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use super::super::fair_semaphore::FairSemaphore;
