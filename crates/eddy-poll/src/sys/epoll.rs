@@ -36,57 +36,70 @@ impl Selector {
         })
     }
 
-    /// Waits for events. `None` and `Some(ZERO)` read no clock; a finite
-    /// timeout reads it once up front, and again only if the wait ends
-    /// early without events (a signal, or the kernel's rounding), to wait
-    /// out the rest.
+    /// Waits for events. The common case is one `epoll_wait` and nothing
+    /// else: `None` and `Some(ZERO)` read no clock, a finite timeout reads
+    /// it once up front. Only a wait that ends early without events (a
+    /// signal, or the kernel's rounding) goes to the out-of-line
+    /// [`wait_out`](Selector::wait_out) to wait for the rest.
     pub(crate) fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
-        let deadline = match timeout {
-            Some(t) if !t.is_zero() => Instant::now().checked_add(t),
-            _ => None,
+        let (timeout_ms, deadline) = match timeout {
+            None => (-1, None),
+            Some(t) if t.is_zero() => (0, None),
+            Some(t) => match Instant::now().checked_add(t) {
+                Some(deadline) => (round_up_millis(t), Some(deadline)),
+                // Too far away for the clock: wait as if unbounded.
+                None => (-1, None),
+            },
         };
-        let mut timeout_ms = match (timeout, deadline) {
-            (Some(t), Some(_)) => round_up_millis(t),
-            (Some(t), None) if t.is_zero() => 0,
-            // No timeout, or one too large for the clock: wait for an event.
-            _ => -1,
-        };
+        match self.wait(events, timeout_ms) {
+            Ok(n) if n > 0 => Ok(()),
+            Err(e) if e.kind() != io::ErrorKind::Interrupted => Err(e),
+            // Timed out or interrupted: a zero timeout is done either way.
+            _ if timeout_ms == 0 => Ok(()),
+            _ => self.wait_out(events, deadline),
+        }
+    }
+
+    /// Keeps waiting after a wait ended without events before `deadline`
+    /// (`None`: no deadline), so neither `EINTR` nor rounding surfaces.
+    #[cold]
+    #[inline(never)]
+    fn wait_out(&self, events: &mut Events, deadline: Option<Instant>) -> io::Result<()> {
         loop {
-            events.clear();
-            let n = syscall!(epoll_wait(
-                self.ep.as_raw_fd(),
-                events.as_mut_ptr(),
-                // The kernel refuses maxevents <= 0; `Events` guarantees capacity >= 1.
-                events.capacity().min(i32::MAX as usize) as libc::c_int,
-                timeout_ms,
-            ));
-            match n {
-                Ok(n) => {
-                    // SAFETY: the kernel initialised the first `n` records,
-                    // and `n <= capacity` because we passed the capacity.
-                    unsafe { events.set_len(n as usize) };
-                    if n > 0 || timeout_ms == 0 {
+            let timeout_ms = match deadline {
+                None => -1,
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
                         return Ok(());
                     }
+                    round_up_millis(left)
                 }
-                // A signal arrived; a zero timeout simply reports no events.
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    if timeout_ms == 0 {
-                        return Ok(());
-                    }
-                }
+            };
+            match self.wait(events, timeout_ms) {
+                Ok(n) if n > 0 => return Ok(()),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
-            // Interrupted, or timed out: wait out whatever is left.
-            // (Unbounded: only a signal gets here; wait again as before.)
-            if let Some(deadline) = deadline {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Ok(());
-                }
-                timeout_ms = round_up_millis(left);
-            }
         }
+    }
+
+    /// One `epoll_wait` into `events`; returns how many arrived.
+    #[inline]
+    fn wait(&self, events: &mut Events, timeout_ms: libc::c_int) -> io::Result<usize> {
+        events.clear();
+        let n = syscall!(epoll_wait(
+            self.ep.as_raw_fd(),
+            events.as_mut_ptr(),
+            // The kernel refuses maxevents <= 0; `Events` guarantees capacity >= 1.
+            events.capacity().min(i32::MAX as usize) as libc::c_int,
+            timeout_ms,
+        ))? as usize;
+        // SAFETY: the kernel initialised the first `n` records, and
+        // `n <= capacity` because we passed the capacity.
+        unsafe { events.set_len(n) };
+        Ok(n)
     }
 
     pub(crate) fn register(&self, fd: RawFd, token: Token, interest: Interest) -> io::Result<()> {
