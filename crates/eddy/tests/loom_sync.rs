@@ -1,6 +1,7 @@
 //! Loom models of the cores of `eddy::sync`: the fair semaphore (fast and
-//! slow paths, cancellation hand-over) and the mpsc queue (delivery, closing,
-//! backpressure), every interleaving of two or three threads.
+//! slow paths, cancellation hand-over), the mpsc queue (delivery, closing,
+//! backpressure) and the lock-free oneshot, every interleaving of two or
+//! three threads.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" cargo test -p eddy --test loom_sync --release`
 #![cfg(loom)]
@@ -9,7 +10,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Wake, Waker};
 
-use eddy::sync::{Semaphore, mpsc};
+use eddy::sync::{Semaphore, mpsc, oneshot};
 use std::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::thread;
@@ -142,5 +143,50 @@ fn unbounded_mpsc_last_sender_drop_wakes_the_receiver() {
         assert_eq!(block_on(rx.recv()), Some(1));
         assert_eq!(block_on(rx.recv()), None);
         sender.join().unwrap();
+    });
+}
+
+#[test]
+fn oneshot_send_racing_a_waiting_receiver_delivers() {
+    loom::model(|| {
+        let (tx, rx) = oneshot::channel::<u8>();
+        let sender = thread::spawn(move || tx.send(7).unwrap());
+        assert_eq!(block_on(rx), Ok(7));
+        sender.join().unwrap();
+    });
+}
+
+#[test]
+fn oneshot_sender_dropped_racing_a_waiting_receiver_ends_it() {
+    loom::model(|| {
+        let (tx, rx) = oneshot::channel::<u8>();
+        let sender = thread::spawn(move || drop(tx));
+        assert!(block_on(rx).is_err());
+        sender.join().unwrap();
+    });
+}
+
+#[test]
+fn oneshot_receiver_dropped_racing_a_send_returns_or_delivers_the_value() {
+    loom::model(|| {
+        let (tx, rx) = oneshot::channel::<Arc<()>>();
+        let value = Arc::new(());
+        let sender = {
+            let value = value.clone();
+            thread::spawn(move || tx.send(value).err())
+        };
+        drop(rx);
+        drop(sender.join().unwrap());
+        assert_eq!(Arc::strong_count(&value), 1, "the value leaked");
+    });
+}
+
+#[test]
+fn oneshot_sender_closed_wakes_when_the_receiver_goes() {
+    loom::model(|| {
+        let (mut tx, rx) = oneshot::channel::<u8>();
+        let receiver = thread::spawn(move || drop(rx));
+        block_on(tx.closed());
+        receiver.join().unwrap();
     });
 }

@@ -28,8 +28,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::PoisonError;
 
-use super::lock::{Mutex, MutexGuard};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
+use crate::loom::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use super::waiters::{WaiterKey, WaiterList, WakeList};

@@ -31,17 +31,6 @@
 //! never leaves a lock held or a permit lost, even if the lock had already
 //! been handed to it.
 
-/// The lock used by the model-checked cores (the fair semaphore, `Notify`,
-/// the mpsc queue): `std`'s normally, `loom`'s under `--cfg loom`. Their
-/// atomics come from `crate::loom`.
-mod lock {
-    #[cfg(not(loom))]
-    pub(crate) use std::sync::{Mutex, MutexGuard};
-
-    #[cfg(loom)]
-    pub(crate) use loom::sync::{Mutex, MutexGuard};
-}
-
 mod barrier;
 pub mod broadcast;
 mod fair_semaphore;

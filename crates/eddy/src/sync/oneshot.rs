@@ -17,13 +17,14 @@
 //! no lock is taken: creating, sending and receiving is one allocation and a
 //! handful of atomic operations.
 
-use std::cell::UnsafeCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
+
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 
 /// The receiver's waker is in `rx_waker`; while set, only the sender reads it.
 const RX_WAKER_SET: usize = 0b0_0001;
@@ -130,7 +131,7 @@ impl<T> Inner<T> {
         if state & flag != 0 {
             // SAFETY: while `flag` is set the other side may only read the cell
             // (after it sets `stop`); it never writes, so this shared read is fine.
-            let same = unsafe { (*cell.get()).as_ref() }.is_some_and(|old| old.will_wake(waker));
+            let same = cell.with(|waker_ptr| unsafe { (*waker_ptr).as_ref() }.is_some_and(|old| old.will_wake(waker)));
             if same {
                 return state;
             }
@@ -147,7 +148,7 @@ impl<T> Inner<T> {
             }
         }
         // SAFETY: `flag` is clear, so the other side does not touch the cell.
-        unsafe { *cell.get() = Some(waker.clone()) };
+        cell.with_mut(|waker_ptr| unsafe { *waker_ptr = Some(waker.clone()) });
         self.state.fetch_or(flag, Ordering::AcqRel) | flag
     }
 
@@ -155,11 +156,13 @@ impl<T> Inner<T> {
     /// bit was set) says it was registered and the other side still waits.
     fn wake_if_set(&self, cell: &UnsafeCell<Option<Waker>>, flag: usize, other_stop: usize, previous: usize) {
         if previous & flag != 0 && previous & other_stop == 0 {
-            // SAFETY: the flag was set before our stop bit, and the other side
-            // never writes the cell once it sees our stop bit.
-            if let Some(waker) = unsafe { (*cell.get()).as_ref() } {
-                waker.wake_by_ref();
-            }
+            cell.with(|waker_ptr| {
+                // SAFETY: the flag was set before our stop bit, and the other
+                // side never writes the cell once it sees our stop bit.
+                if let Some(waker) = unsafe { (*waker_ptr).as_ref() } {
+                    waker.wake_by_ref();
+                }
+            });
         }
     }
 
@@ -167,7 +170,7 @@ impl<T> Inner<T> {
     /// `COMPLETE | VALUE_SENT`.
     fn take_value(&self) -> Option<T> {
         // SAFETY: VALUE_SENT hands the cell to the receiver for good.
-        unsafe { (*self.value.get()).take() }
+        self.value.with_mut(|value| unsafe { (*value).take() })
     }
 }
 
@@ -190,7 +193,7 @@ impl<T> Sender<T> {
             return Err(value);
         }
         // SAFETY: COMPLETE is not set yet, so the receiver does not read the cell.
-        unsafe { *inner.value.get() = Some(value) };
+        inner.value.with_mut(|slot| unsafe { *slot = Some(value) });
         loop {
             if state & CLOSED != 0 {
                 // The receiver never reads the cell without VALUE_SENT.

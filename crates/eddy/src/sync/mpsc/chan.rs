@@ -24,7 +24,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, PoisonError};
 
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use crate::sync::lock::{Mutex, MutexGuard};
+use crate::loom::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use super::super::fair_semaphore::FairSemaphore;
