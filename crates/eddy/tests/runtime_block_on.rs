@@ -1,8 +1,10 @@
 //! `block_on`, `Handle::current` and spawning from outside: the entry
 //! points and their misuse.
 
+use std::future::poll_fn;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use eddy::runtime::{Builder, Handle, Runtime};
@@ -70,23 +72,41 @@ fn handle_current_inside_block_on_and_tasks() {
 
 #[test]
 fn spawn_from_another_thread_wakes_a_parked_runtime() {
+    // The root future waits for a value only a remotely spawned task
+    // provides; with nothing else to do the runtime parks in epoll, and the
+    // remote spawn must wake it.
+    type Slot = Arc<Mutex<(Option<u32>, Option<Waker>)>>;
     let rt = Runtime::new().unwrap();
     let handle = rt.handle().clone();
-    let (tx, rx) = mpsc::channel();
+    let slot: Slot = Arc::default();
+    let (tx, rx) = mpsc::channel::<()>();
+    let s = slot.clone();
     let spawner = std::thread::spawn(move || {
-        // Wait until the runtime is (about to be) parked in block_on.
+        // Spawn once the root future has parked its waker.
         rx.recv().unwrap();
-        handle.spawn(async { 7 })
+        handle.spawn(async move {
+            let waker = {
+                let mut slot = s.lock().unwrap();
+                slot.0 = Some(7);
+                slot.1.take()
+            };
+            waker.unwrap().wake();
+        });
     });
-    let out = rt.block_on(async move {
-        tx.send(()).unwrap();
-        let join = eddy::task::spawn_local(async move { spawner.join().unwrap() });
-        // The remote spawn's JoinHandle is awaited here; the runtime parks
-        // in epoll meanwhile and must be woken by the remote spawn.
-        let remote = join.await.unwrap();
-        remote.await.unwrap()
-    });
+    let mut tx = Some(tx);
+    let out = rt.block_on(poll_fn(|cx| {
+        let mut guard = slot.lock().unwrap();
+        if let Some(v) = guard.0 {
+            return Poll::Ready(v);
+        }
+        guard.1 = Some(cx.waker().clone());
+        if let Some(tx) = tx.take() {
+            tx.send(()).unwrap();
+        }
+        Poll::Pending
+    }));
     assert_eq!(out, 7);
+    spawner.join().unwrap();
 }
 
 #[test]

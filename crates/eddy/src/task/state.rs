@@ -64,7 +64,7 @@ pub(crate) const REF_ONE: usize = 1 << REF_SHIFT;
 
 /// A fresh task: referenced by the owned list, the `JoinHandle` and the first
 /// `Notified`; notified and join-interested.
-const INITIAL: usize = 3 * REF_ONE | JOIN_INTEREST | NOTIFIED;
+const INITIAL: usize = (3 * REF_ONE) | JOIN_INTEREST | NOTIFIED;
 
 /// The task state word.
 pub(crate) struct State {
