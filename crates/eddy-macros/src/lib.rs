@@ -213,3 +213,66 @@ fn expand(args: TokenStream2, item: TokenStream2, kind: Kind) -> syn::Result<Tok
         #func
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(args: TokenStream2, item: TokenStream2) -> String {
+        match expand(args, item, Kind::Main) {
+            Ok(out) => panic!("expected an error, got {out}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[::core::prelude::v1::test]
+    fn expands_a_current_thread_main() {
+        let out = expand(quote! {}, quote! { async fn main() { work().await } }, Kind::Main)
+            .unwrap()
+            .to_string();
+        assert!(out.contains("new_current_thread"), "{out}");
+        assert!(out.contains("block_on"), "{out}");
+        assert!(!out.contains("async fn"), "{out}");
+    }
+
+    #[::core::prelude::v1::test]
+    fn expands_a_multi_thread_test_with_workers() {
+        let out = expand(
+            quote! { flavor = "multi_thread", worker_threads = 4 },
+            quote! { async fn t() {} },
+            Kind::Test,
+        )
+        .unwrap()
+        .to_string();
+        assert!(out.contains("new_multi_thread"), "{out}");
+        assert!(out.contains("worker_threads (4usize)"), "{out}");
+        assert!(out.contains("test"), "{out}");
+    }
+
+    #[::core::prelude::v1::test]
+    fn rejects_wrong_arguments_with_clear_messages() {
+        let item = quote! { async fn main() {} };
+        assert!(error(quote! { flavor = "single" }, item.clone()).contains("unknown flavor `single`"));
+        assert!(error(quote! { flavor = 3 }, item.clone()).contains("takes a string"));
+        assert!(error(quote! { threads = 3 }, item.clone()).contains("unknown argument"));
+        assert!(error(quote! { worker_threads = 2 }, item.clone()).contains("only applies"));
+        assert!(
+            error(quote! { flavor = "multi_thread", worker_threads = 0 }, item.clone())
+                .contains("at least 1")
+        );
+        assert!(
+            error(quote! { flavor = "multi_thread", worker_threads = "2" }, item.clone())
+                .contains("takes an integer")
+        );
+        assert!(
+            error(quote! { flavor = "current_thread", flavor = "current_thread" }, item)
+                .contains("given twice")
+        );
+    }
+
+    #[::core::prelude::v1::test]
+    fn rejects_non_async_and_arguments() {
+        assert!(error(quote! {}, quote! { fn main() {} }).contains("needs an `async fn`"));
+        assert!(error(quote! {}, quote! { async fn main(x: u8) {} }).contains("takes no arguments"));
+    }
+}

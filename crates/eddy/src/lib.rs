@@ -69,6 +69,18 @@ pub use task::spawn;
 ///     assert_eq!(eddy::spawn(async { 1 }).await.unwrap(), 1);
 /// }
 /// ```
+///
+/// Wrong arguments are compile errors pointing at the argument:
+///
+/// ```compile_fail
+/// #[eddy::main(flavor = "single_thread")] // unknown flavor
+/// async fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[eddy::main]
+/// fn main() {} // not async
+/// ```
 pub use eddy_macros::main;
 
 /// Marks an `async fn` test to run on its own Eddy runtime (current-thread
