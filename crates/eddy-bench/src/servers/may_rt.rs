@@ -1,5 +1,10 @@
 //! may: stackful coroutines on one worker, one coroutine per connection
 //! running [`super::blocking_handler`].
+//!
+//! may's `go!` wraps `coroutine::spawn`, which is unsafe because a
+//! coroutine must not keep thread-local references across a switch; the
+//! handler touches no thread-locals. Workers are not pinned by may (the
+//! process is pinned by the harness).
 
 use std::io;
 use std::net::TcpListener as StdListener;
