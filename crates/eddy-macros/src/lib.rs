@@ -32,14 +32,18 @@ use syn::{Expr, ExprLit, ItemFn, Lit, MetaNameValue, ReturnType, Token};
 /// Runs `async fn main` on an Eddy runtime. See the `eddy` crate's docs.
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand(args.into(), item.into(), Kind::Main).unwrap_or_else(|e| e.to_compile_error()).into()
+    expand(args.into(), item.into(), Kind::Main)
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
 }
 
 /// Runs an `async fn` test on its own Eddy runtime. See the `eddy` crate's
 /// docs.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand(args.into(), item.into(), Kind::Test).unwrap_or_else(|e| e.to_compile_error()).into()
+    expand(args.into(), item.into(), Kind::Test)
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -99,7 +103,10 @@ fn parse_args(args: TokenStream2, kind: Kind) -> syn::Result<Config> {
             }
             "worker_threads" => {
                 if worker_threads.is_some() {
-                    return Err(syn::Error::new(arg.span(), "`worker_threads` is given twice"));
+                    return Err(syn::Error::new(
+                        arg.span(),
+                        "`worker_threads` is given twice",
+                    ));
                 }
                 let n = int_value(&arg.value, "worker_threads")?;
                 if n == 0 {
@@ -175,7 +182,10 @@ fn expand(args: TokenStream2, item: TokenStream2, kind: Kind) -> syn::Result<Tok
         ));
     }
     if kind == Kind::Main && sig.ident == "main" && !sig.generics.params.is_empty() {
-        return Err(syn::Error::new(sig.generics.span(), "main cannot be generic"));
+        return Err(syn::Error::new(
+            sig.generics.span(),
+            "main cannot be generic",
+        ));
     }
     sig.asyncness = None;
     let output_type = match &sig.output {
@@ -227,9 +237,13 @@ mod tests {
 
     #[::core::prelude::v1::test]
     fn expands_a_current_thread_main() {
-        let out = expand(quote! {}, quote! { async fn main() { work().await } }, Kind::Main)
-            .unwrap()
-            .to_string();
+        let out = expand(
+            quote! {},
+            quote! { async fn main() { work().await } },
+            Kind::Main,
+        )
+        .unwrap()
+        .to_string();
         assert!(out.contains("new_current_thread"), "{out}");
         assert!(out.contains("block_on"), "{out}");
         assert!(!out.contains("async fn"), "{out}");
@@ -252,27 +266,40 @@ mod tests {
     #[::core::prelude::v1::test]
     fn rejects_wrong_arguments_with_clear_messages() {
         let item = quote! { async fn main() {} };
-        assert!(error(quote! { flavor = "single" }, item.clone()).contains("unknown flavor `single`"));
+        assert!(
+            error(quote! { flavor = "single" }, item.clone()).contains("unknown flavor `single`")
+        );
         assert!(error(quote! { flavor = 3 }, item.clone()).contains("takes a string"));
         assert!(error(quote! { threads = 3 }, item.clone()).contains("unknown argument"));
         assert!(error(quote! { worker_threads = 2 }, item.clone()).contains("only applies"));
         assert!(
-            error(quote! { flavor = "multi_thread", worker_threads = 0 }, item.clone())
-                .contains("at least 1")
+            error(
+                quote! { flavor = "multi_thread", worker_threads = 0 },
+                item.clone()
+            )
+            .contains("at least 1")
         );
         assert!(
-            error(quote! { flavor = "multi_thread", worker_threads = "2" }, item.clone())
-                .contains("takes an integer")
+            error(
+                quote! { flavor = "multi_thread", worker_threads = "2" },
+                item.clone()
+            )
+            .contains("takes an integer")
         );
         assert!(
-            error(quote! { flavor = "current_thread", flavor = "current_thread" }, item)
-                .contains("given twice")
+            error(
+                quote! { flavor = "current_thread", flavor = "current_thread" },
+                item
+            )
+            .contains("given twice")
         );
     }
 
     #[::core::prelude::v1::test]
     fn rejects_non_async_and_arguments() {
         assert!(error(quote! {}, quote! { fn main() {} }).contains("needs an `async fn`"));
-        assert!(error(quote! {}, quote! { async fn main(x: u8) {} }).contains("takes no arguments"));
+        assert!(
+            error(quote! {}, quote! { async fn main(x: u8) {} }).contains("takes no arguments")
+        );
     }
 }

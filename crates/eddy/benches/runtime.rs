@@ -16,7 +16,9 @@ const TASKS: usize = 1_000_000;
 const YIELDS: usize = 100_000;
 
 fn eddy_rt() -> eddy::runtime::Runtime {
-    eddy::runtime::Builder::new_current_thread().build().unwrap()
+    eddy::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
 }
 
 fn tokio_rt() -> tokio::runtime::Runtime {

@@ -37,26 +37,39 @@ fn register(c: &mut Criterion) {
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(8));
     group.throughput(Throughput::Elements(TIMERS as u64));
-    let rt = eddy::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = eddy::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     group.bench_function("eddy", |b| {
         b.iter(|| {
             rt.block_on(async {
                 let now = eddy::time::Instant::now();
                 let mut timers: Vec<_> = (0..TIMERS as u64)
-                    .map(|i| Box::pin(eddy::time::sleep_until(now + Duration::from_nanos(i * SPREAD_NS))))
+                    .map(|i| {
+                        Box::pin(eddy::time::sleep_until(
+                            now + Duration::from_nanos(i * SPREAD_NS),
+                        ))
+                    })
                     .collect();
                 register_all(&mut timers).await;
                 timers
             })
         })
     });
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     group.bench_function("tokio", |b| {
         b.iter(|| {
             rt.block_on(async {
                 let now = tokio::time::Instant::now();
                 let mut timers: Vec<_> = (0..TIMERS as u64)
-                    .map(|i| Box::pin(tokio::time::sleep_until(now + Duration::from_nanos(i * SPREAD_NS))))
+                    .map(|i| {
+                        Box::pin(tokio::time::sleep_until(
+                            now + Duration::from_nanos(i * SPREAD_NS),
+                        ))
+                    })
                     .collect();
                 register_all(&mut timers).await;
                 timers
@@ -72,13 +85,19 @@ fn fire(c: &mut Criterion) {
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(15));
     group.throughput(Throughput::Elements(TIMERS as u64));
-    let rt = eddy::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = eddy::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     group.bench_function("eddy", |b| {
         b.iter(|| {
             rt.block_on(async {
                 let now = eddy::time::Instant::now();
                 let mut timers: Vec<_> = (0..TIMERS as u64)
-                    .map(|i| Box::pin(eddy::time::sleep_until(now + Duration::from_nanos(i * SPREAD_NS))))
+                    .map(|i| {
+                        Box::pin(eddy::time::sleep_until(
+                            now + Duration::from_nanos(i * SPREAD_NS),
+                        ))
+                    })
                     .collect();
                 register_all(&mut timers).await;
                 for t in timers {
@@ -87,13 +106,20 @@ fn fire(c: &mut Criterion) {
             })
         })
     });
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     group.bench_function("tokio", |b| {
         b.iter(|| {
             rt.block_on(async {
                 let now = tokio::time::Instant::now();
                 let mut timers: Vec<_> = (0..TIMERS as u64)
-                    .map(|i| Box::pin(tokio::time::sleep_until(now + Duration::from_nanos(i * SPREAD_NS))))
+                    .map(|i| {
+                        Box::pin(tokio::time::sleep_until(
+                            now + Duration::from_nanos(i * SPREAD_NS),
+                        ))
+                    })
                     .collect();
                 register_all(&mut timers).await;
                 for t in timers {

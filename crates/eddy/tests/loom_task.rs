@@ -38,7 +38,10 @@ fn flag_waker() -> (std::sync::Arc<Flag>, Waker) {
 
 /// A future that parks its waker in `slot` on the first poll and completes
 /// on the second.
-fn wait_for_wake(slot: Arc<Mutex<Option<Waker>>>, drops: Arc<AtomicUsize>) -> impl Future<Output = u32> + Send {
+fn wait_for_wake(
+    slot: Arc<Mutex<Option<Waker>>>,
+    drops: Arc<AtomicUsize>,
+) -> impl Future<Output = u32> + Send {
     let guard = DropCount(drops);
     let mut polled = false;
     poll_fn(move |cx| {
@@ -78,7 +81,10 @@ fn remote_wake_races_with_the_poll() {
         sched.run_all(4);
         let (_, waker) = flag_waker();
         let mut cx = Context::from_waker(&waker);
-        assert!(matches!(Pin::new(&mut join).poll(&mut cx), Poll::Ready(Ok(7))));
+        assert!(matches!(
+            Pin::new(&mut join).poll(&mut cx),
+            Poll::Ready(Ok(7))
+        ));
         assert_eq!(drops.load(SeqCst), 1);
         assert_eq!(sched.owned(), 0);
     });

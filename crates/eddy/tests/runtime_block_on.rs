@@ -40,7 +40,10 @@ fn block_on_inside_a_runtime_fails_instead_of_deadlocking() {
         let payload = catch_unwind(AssertUnwindSafe(|| inner.block_on(async {}))).unwrap_err();
         panic_message(payload)
     });
-    assert!(msg.contains("Cannot block_on inside an eddy runtime"), "{msg}");
+    assert!(
+        msg.contains("Cannot block_on inside an eddy runtime"),
+        "{msg}"
+    );
     // Both runtimes still work afterwards.
     assert_eq!(rt.block_on(async { 1 }), 1);
     assert_eq!(inner.block_on(async { 2 }), 2);
@@ -51,11 +54,16 @@ fn block_on_inside_a_task_is_reported_through_its_join_error() {
     let rt = Runtime::new().unwrap();
     let handle = rt.handle().clone();
     let err = rt.block_on(async move {
-        eddy::spawn(async move { handle.block_on(async {}) }).await.unwrap_err()
+        eddy::spawn(async move { handle.block_on(async {}) })
+            .await
+            .unwrap_err()
     });
     assert!(err.is_panic());
     let msg = panic_message(err.into_panic());
-    assert!(msg.contains("Cannot block_on inside an eddy runtime"), "{msg}");
+    assert!(
+        msg.contains("Cannot block_on inside an eddy runtime"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -63,7 +71,10 @@ fn handle_current_inside_block_on_and_tasks() {
     let rt = Runtime::new().unwrap();
     rt.block_on(async {
         let handle = Handle::current();
-        let out = handle.spawn(async { Handle::try_current().is_ok() }).await.unwrap();
+        let out = handle
+            .spawn(async { Handle::try_current().is_ok() })
+            .await
+            .unwrap();
         assert!(out);
     });
     let _guard = rt.enter();
@@ -113,14 +124,22 @@ fn spawn_from_another_thread_wakes_a_parked_runtime() {
 fn handle_block_on_from_another_thread() {
     let rt = Runtime::new().unwrap();
     let handle = rt.handle().clone();
-    let task = rt.spawn(async { eddy::time::sleep(Duration::from_millis(2)).await; "slept" });
-    let out = std::thread::spawn(move || handle.block_on(task).unwrap()).join().unwrap();
+    let task = rt.spawn(async {
+        eddy::time::sleep(Duration::from_millis(2)).await;
+        "slept"
+    });
+    let out = std::thread::spawn(move || handle.block_on(task).unwrap())
+        .join()
+        .unwrap();
     assert_eq!(out, "slept");
 }
 
 #[test]
 fn multi_thread_builder_reports_it_is_not_built_yet() {
-    let err = Builder::new_multi_thread().worker_threads(2).build().unwrap_err();
+    let err = Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
     assert!(err.to_string().contains("not built yet"), "{err}");
 }

@@ -87,7 +87,9 @@ fn quick_polls_are_not_reported() {
         .unwrap();
     rt.block_on(async {
         for _ in 0..100 {
-            eddy::spawn(async { eddy::task::yield_now().await }).await.unwrap();
+            eddy::spawn(async { eddy::task::yield_now().await })
+                .await
+                .unwrap();
         }
     });
     assert!(warnings().is_empty());

@@ -25,4 +25,3 @@ fn runtimes_close_their_descriptors() {
     }
     assert_eq!(open_fds(), before);
 }
-

@@ -33,5 +33,8 @@ fn a_runtime_blocked_on_a_one_second_sleep_uses_almost_no_cpu() {
     assert!(wall >= Duration::from_secs(1), "woke early: {wall:?}");
     assert!(wall < Duration::from_secs(5), "woke late: {wall:?}");
     // The goal is < 5 ms; the bound is generous for a busy shared machine.
-    assert!(cpu < Duration::from_millis(50), "idle runtime burned {cpu:?} of CPU");
+    assert!(
+        cpu < Duration::from_millis(50),
+        "idle runtime burned {cpu:?} of CPU"
+    );
 }

@@ -117,3 +117,38 @@ fn a_future_that_spawns_while_being_dropped_does_not_break_shutdown() {
     drop(rt);
     assert_eq!(drops.load(SeqCst), 1);
 }
+
+#[test]
+fn a_runtime_can_be_dropped_inside_another_runtimes_task() {
+    let outer = Runtime::new().unwrap();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let d = drops.clone();
+    outer.block_on(async move {
+        let inner = Runtime::new().unwrap();
+        let guard = DropCounter(d);
+        inner.spawn(async move {
+            let _g = guard;
+            std::future::pending::<()>().await;
+        });
+        // The outer runtime keeps working around the inner one's shutdown.
+        let task = eddy::spawn(async move {
+            drop(inner);
+            1
+        });
+        assert_eq!(task.await.unwrap(), 1);
+        assert_eq!(eddy::spawn(async { 2 }).await.unwrap(), 2);
+    });
+    assert_eq!(drops.load(SeqCst), 1);
+}
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Runtime>();
+    send_sync::<eddy::runtime::Handle>();
+    send_sync::<eddy::task::JoinHandle<u32>>();
+    send_sync::<eddy::task::AbortHandle>();
+    send_sync::<eddy::time::Sleep>();
+    send_sync::<eddy::time::Interval>();
+    send_sync::<eddy::task::JoinSet<u32>>();
+}

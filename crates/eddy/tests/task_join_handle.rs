@@ -22,7 +22,10 @@ fn a_panicking_task_reports_through_join_error_and_others_keep_running() {
         assert_eq!(good.await.unwrap(), 1);
     });
     // The runtime survives.
-    assert_eq!(rt.block_on(async { eddy::spawn(async { 2 }).await.unwrap() }), 2);
+    assert_eq!(
+        rt.block_on(async { eddy::spawn(async { 2 }).await.unwrap() }),
+        2
+    );
 }
 
 #[test]

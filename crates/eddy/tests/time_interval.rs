@@ -62,7 +62,11 @@ fn delay_shifts_the_schedule() {
     let (first, next) = ticks_after_a_stall(MissedTickBehavior::Delay);
     assert_eq!(next[0], first + Duration::from_millis(10));
     // After the late tick, ticks are a full period apart from when it ran.
-    assert!(next[1] >= first + Duration::from_millis(45), "{:?}", next[1] - first);
+    assert!(
+        next[1] >= first + Duration::from_millis(45),
+        "{:?}",
+        next[1] - first
+    );
     // (More than 10 ms only if this busy machine made that tick late too.)
     assert!(next[2] - next[1] >= Duration::from_millis(10));
 }

@@ -36,7 +36,10 @@ fn sleep_never_wakes_early_and_not_much_late() {
             sleep(Duration::from_millis(ms)).await;
             let took = start.elapsed();
             assert!(took >= Duration::from_millis(ms), "{ms} ms took {took:?}");
-            assert!(took < Duration::from_millis(ms * 5 + 200), "{ms} ms took {took:?}");
+            assert!(
+                took < Duration::from_millis(ms * 5 + 200),
+                "{ms} ms took {took:?}"
+            );
         }
     });
 }
@@ -138,4 +141,44 @@ fn a_timer_registered_from_another_thread_wakes_the_parked_driver() {
         let join = rx.recv().unwrap();
         assert_eq!(join.await.unwrap(), "woke");
     });
+}
+
+#[test]
+fn a_timer_polled_on_another_thread_wakes_the_parked_driver() {
+    use std::future::poll_fn;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Poll, Waker};
+
+    // The runtime thread parks in epoll with no timer of its own; another
+    // thread registers an earlier timer in its wheel. The registration must
+    // wake the driver so it re-computes its timeout, or this test hangs.
+    type Slot = Arc<Mutex<(bool, Option<Waker>)>>;
+    let rt = Runtime::new().unwrap();
+    let handle = rt.handle().clone();
+    let slot: Slot = Arc::default();
+    let s = slot.clone();
+    let sleeper = std::thread::spawn(move || {
+        let _enter = handle.enter();
+        let start = Instant::now();
+        futures_lite::future::block_on(sleep(Duration::from_millis(5)));
+        let waker = {
+            let mut slot = s.lock().unwrap();
+            slot.0 = true;
+            slot.1.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        start.elapsed()
+    });
+    rt.block_on(poll_fn(|cx| {
+        let mut slot = slot.lock().unwrap();
+        if slot.0 {
+            Poll::Ready(())
+        } else {
+            slot.1 = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    }));
+    assert!(sleeper.join().unwrap() >= Duration::from_millis(5));
 }

@@ -19,7 +19,10 @@ fn a_slow_future_times_out_and_is_dropped() {
         let res = timeout(Duration::from_millis(10), sleep(Duration::from_secs(10))).await;
         assert_eq!(res, Err(Elapsed::new_for_test()));
         let took = start.elapsed();
-        assert!(took >= Duration::from_millis(10) && took < Duration::from_secs(5), "{took:?}");
+        assert!(
+            took >= Duration::from_millis(10) && took < Duration::from_secs(5),
+            "{took:?}"
+        );
     });
 }
 
@@ -27,7 +30,11 @@ fn a_slow_future_times_out_and_is_dropped() {
 fn timeout_at_a_past_deadline_times_out_pending_futures() {
     let rt = Runtime::new().unwrap();
     rt.block_on(async {
-        let res = timeout_at(Instant::now() - Duration::from_secs(1), std::future::pending::<()>()).await;
+        let res = timeout_at(
+            Instant::now() - Duration::from_secs(1),
+            std::future::pending::<()>(),
+        )
+        .await;
         assert!(res.is_err());
     });
 }
@@ -36,7 +43,10 @@ fn timeout_at_a_past_deadline_times_out_pending_futures() {
 fn elapsed_converts_to_a_timed_out_io_error() {
     let rt = Runtime::new().unwrap();
     let err = rt
-        .block_on(timeout(Duration::from_millis(1), std::future::pending::<()>()))
+        .block_on(timeout(
+            Duration::from_millis(1),
+            std::future::pending::<()>(),
+        ))
         .unwrap_err();
     let io: std::io::Error = err.into();
     assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);

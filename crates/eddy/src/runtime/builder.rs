@@ -95,7 +95,8 @@ impl Builder {
         match self.kind {
             Kind::CurrentThread => {
                 let (driver, driver_handle) = Driver::new()?;
-                let handle = current_thread::Handle::new(driver, driver_handle, self.config.clone());
+                let handle =
+                    current_thread::Handle::new(driver, driver_handle, self.config.clone());
                 Ok(Runtime::from_handle(Handle {
                     inner: scheduler::Handle::CurrentThread(handle),
                 }))

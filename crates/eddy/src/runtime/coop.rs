@@ -123,7 +123,9 @@ mod tests {
         budget(|| {
             for _ in 0..INITIAL_BUDGET {
                 let guard = poll_proceed(&mut cx);
-                let Poll::Ready(guard) = guard else { panic!("budget spent too early") };
+                let Poll::Ready(guard) = guard else {
+                    panic!("budget spent too early")
+                };
                 guard.made_progress();
             }
             assert!(poll_proceed(&mut cx).is_pending());
@@ -137,7 +139,9 @@ mod tests {
         let mut cx = Context::from_waker(Waker::noop());
         budget(|| {
             for _ in 0..1000 {
-                let Poll::Ready(guard) = poll_proceed(&mut cx) else { panic!() };
+                let Poll::Ready(guard) = poll_proceed(&mut cx) else {
+                    panic!()
+                };
                 drop(guard);
             }
             assert!(has_budget_remaining());

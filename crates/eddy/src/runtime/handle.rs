@@ -151,7 +151,9 @@ impl Handle {
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle").field("scheduler", &self.inner).finish()
+        f.debug_struct("Handle")
+            .field("scheduler", &self.inner)
+            .finish()
     }
 }
 

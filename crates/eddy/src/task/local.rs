@@ -223,7 +223,11 @@ impl Drop for Enter {
 }
 
 impl LocalShared {
-    fn spawn<F>(self: &Arc<Self>, future: F, location: &'static Location<'static>) -> JoinHandle<F::Output>
+    fn spawn<F>(
+        self: &Arc<Self>,
+        future: F,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
@@ -296,10 +300,12 @@ where
     }
     let handle = context::with_current(|h| h.clone());
     let future = match handle {
-        Some(scheduler::Handle::CurrentThread(h)) => match h.spawn_local(future, Id::next(), location) {
-            Ok(join) => return join,
-            Err(future) => future,
-        },
+        Some(scheduler::Handle::CurrentThread(h)) => {
+            match h.spawn_local(future, Id::next(), location) {
+                Ok(join) => return join,
+                Err(future) => future,
+            }
+        }
         None => future,
     };
     drop(future);

@@ -42,7 +42,12 @@ impl ModelScheduler {
         F::Output: Send + 'static,
     {
         let (task, notified, join) = new_task(future, self.clone(), Id::next(), Location::caller());
-        self.inner.owned.lock().unwrap().bind(task).expect("not closed");
+        self.inner
+            .owned
+            .lock()
+            .unwrap()
+            .bind(task)
+            .expect("not closed");
         self.inner.queue.lock().unwrap().push_back(notified);
         join
     }

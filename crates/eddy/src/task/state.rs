@@ -245,7 +245,10 @@ impl State {
             if s.is(RUNNING) {
                 // The poller will see NOTIFIED and reschedule.
                 let next = (s.0 | NOTIFIED) - REF_ONE;
-                debug_assert!(Snapshot(next).ref_count() > 0, "the poller holds a reference");
+                debug_assert!(
+                    Snapshot(next).ref_count() > 0,
+                    "the poller holds a reference"
+                );
                 (ToNotified::DoNothing, Some(Snapshot(next)))
             } else if s.is(COMPLETE) || s.is(NOTIFIED) {
                 let next = s.0 - REF_ONE;

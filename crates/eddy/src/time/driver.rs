@@ -73,7 +73,9 @@ impl TimeHandle {
     }
 
     fn now_tick(&self) -> u64 {
-        Instant::now().saturating_duration_since(self.start).as_millis() as u64
+        Instant::now()
+            .saturating_duration_since(self.start)
+            .as_millis() as u64
     }
 
     /// Polls a timer for tick `when`: registers it on first use, reports
@@ -100,7 +102,8 @@ impl TimeHandle {
                     }
                     Some(key) => {
                         *state = TimerState::Registered(key);
-                        let wake = inner.sleeping_until != NOT_PARKED && when < inner.sleeping_until;
+                        let wake =
+                            inner.sleeping_until != NOT_PARKED && when < inner.sleeping_until;
                         drop(inner);
                         if wake {
                             unpark.unpark();

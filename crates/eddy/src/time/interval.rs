@@ -38,7 +38,10 @@ pub fn interval(period: Duration) -> Interval {
 /// If `period` is zero; when polled outside a runtime.
 #[track_caller]
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
-    assert!(period > Duration::ZERO, "eddy::time::interval: the period must be non-zero");
+    assert!(
+        period > Duration::ZERO,
+        "eddy::time::interval: the period must be non-zero"
+    );
     Interval {
         delay: sleep_until(start),
         period,
@@ -135,8 +138,14 @@ mod tests {
         let t0 = Instant::now();
         let period = Duration::from_millis(10);
         let now = t0 + Duration::from_millis(35);
-        assert_eq!(MissedTickBehavior::Burst.next_deadline(t0, now, period), t0 + period);
-        assert_eq!(MissedTickBehavior::Delay.next_deadline(t0, now, period), now + period);
+        assert_eq!(
+            MissedTickBehavior::Burst.next_deadline(t0, now, period),
+            t0 + period
+        );
+        assert_eq!(
+            MissedTickBehavior::Delay.next_deadline(t0, now, period),
+            now + period
+        );
         assert_eq!(
             MissedTickBehavior::Skip.next_deadline(t0, now, period),
             t0 + Duration::from_millis(40)

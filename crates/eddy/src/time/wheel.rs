@@ -450,7 +450,10 @@ mod tests {
             .collect();
         let fired = fire_times(&mut wheel, &keys, 200_001, 7);
         for (when, fired) in whens.iter().zip(fired) {
-            assert!(fired >= *when && fired < when + 7, "{when} fired at {fired}");
+            assert!(
+                fired >= *when && fired < when + 7,
+                "{when} fired at {fired}"
+            );
         }
     }
 }

@@ -59,7 +59,8 @@ struct Slot {
 
 impl IoDriver {
     pub(crate) fn new() -> io::Result<(IoDriver, IoHandle)> {
-        let poll = Poll::new().map_err(|e| annotate(e, "create the event queue (epoll_create1)"))?;
+        let poll =
+            Poll::new().map_err(|e| annotate(e, "create the event queue (epoll_create1)"))?;
         let registry = poll
             .registry()
             .try_clone()
@@ -193,7 +194,10 @@ impl IoHandle {
         };
         if let Err(e) = self.registry.register(source, token, interest) {
             self.release(token);
-            return Err(annotate(e, "register an I/O source with the reactor (epoll_ctl ADD)"));
+            return Err(annotate(
+                e,
+                "register an I/O source with the reactor (epoll_ctl ADD)",
+            ));
         }
         Ok((io, token))
     }
@@ -201,9 +205,12 @@ impl IoHandle {
     /// Removes `source` from the event queue (the slot stays until
     /// [`release`](Self::release)).
     pub(crate) fn deregister_source(&self, source: &mut (impl Source + ?Sized)) -> io::Result<()> {
-        self.registry
-            .deregister(source)
-            .map_err(|e| annotate(e, "deregister an I/O source from the reactor (epoll_ctl DEL)"))
+        self.registry.deregister(source).map_err(|e| {
+            annotate(
+                e,
+                "deregister an I/O source from the reactor (epoll_ctl DEL)",
+            )
+        })
     }
 
     /// Frees the slot of `token`; events still in flight for it are ignored.

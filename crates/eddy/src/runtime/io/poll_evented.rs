@@ -39,12 +39,17 @@ impl<E: Source> PollEvented<E> {
     }
 
     pub(crate) fn get_ref(&self) -> &E {
-        self.io.as_ref().expect("the source is only taken by into_inner")
+        self.io
+            .as_ref()
+            .expect("the source is only taken by into_inner")
     }
 
     /// Deregisters the source and returns it.
     pub(crate) fn into_inner(mut self) -> io::Result<E> {
-        let mut io = self.io.take().expect("the source is only taken by into_inner");
+        let mut io = self
+            .io
+            .take()
+            .expect("the source is only taken by into_inner");
         self.registration.deregister(&mut io)?;
         Ok(io)
     }
@@ -64,7 +69,11 @@ impl<E: Source> PollEvented<E> {
     }
 
     /// Writes from `buf`, waiting for writability.
-    pub(crate) fn poll_write<'a>(&'a self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>
+    pub(crate) fn poll_write<'a>(
+        &'a self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>>
     where
         &'a E: Write,
     {
@@ -144,7 +153,11 @@ mod tests {
                 .map(|_| {
                     let a = a.clone();
                     crate::spawn(async move {
-                        a.registration().readiness(Direction::Read).await.unwrap().is_readable()
+                        a.registration()
+                            .readiness(Direction::Read)
+                            .await
+                            .unwrap()
+                            .is_readable()
                     })
                 })
                 .collect();
@@ -166,7 +179,9 @@ mod tests {
         };
         let handle = rt.handle().clone();
         drop(rt);
-        let err = futures_lite_block_on(poll_fn(|cx| a.registration().poll_ready(cx, Direction::Read)));
+        let err = futures_lite_block_on(poll_fn(|cx| {
+            a.registration().poll_ready(cx, Direction::Read)
+        }));
         assert!(err.unwrap_err().to_string().contains("shut down"));
         let (c, _d) = UnixStream::pair().unwrap();
         let mut c = c;
@@ -205,7 +220,10 @@ mod fairness_tests {
         // The spinner keeps the run queue non-empty forever; the reader's
         // wake comes from epoll, which the scheduler must poll every
         // `event_interval` task polls.
-        let rt = Builder::new_current_thread().event_interval(8).build().unwrap();
+        let rt = Builder::new_current_thread()
+            .event_interval(8)
+            .build()
+            .unwrap();
         let (a, mut b) = UnixStream::pair().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         rt.block_on(async {

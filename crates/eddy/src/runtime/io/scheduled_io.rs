@@ -125,7 +125,11 @@ impl ScheduledIo {
 
     /// Stores the waker of the task in `poll_ready(direction)`, then checks
     /// readiness again (it may have arrived meanwhile).
-    pub(crate) fn register_waker(&self, direction: Direction, cx: &Context<'_>) -> Option<ReadyEvent> {
+    pub(crate) fn register_waker(
+        &self,
+        direction: Direction,
+        cx: &Context<'_>,
+    ) -> Option<ReadyEvent> {
         let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
         let slot = match direction {
             Direction::Read => &mut waiters.reader,
@@ -140,7 +144,12 @@ impl ScheduledIo {
     }
 
     /// Adds or refreshes a `readiness()` waiter; returns its id.
-    pub(crate) fn register_list_waiter(&self, id: Option<u64>, direction: Direction, waker: &Waker) -> u64 {
+    pub(crate) fn register_list_waiter(
+        &self,
+        id: Option<u64>,
+        direction: Direction,
+        waker: &Waker,
+    ) -> u64 {
         let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(id) = id
             && let Some(w) = waiters.list.iter_mut().find(|w| w.id == id)

@@ -109,7 +109,11 @@ thread_local! {
 }
 
 impl Handle {
-    pub(crate) fn new(driver: driver::Driver, driver_handle: driver::Handle, config: Config) -> Arc<Handle> {
+    pub(crate) fn new(
+        driver: driver::Driver,
+        driver_handle: driver::Handle,
+        config: Config,
+    ) -> Arc<Handle> {
         let core = Box::new(Core {
             run_queue: VecDeque::with_capacity(64),
             owned: OwnedTasks::new(),
@@ -161,7 +165,12 @@ impl Handle {
     }
 
     /// Spawns a `Send` future.
-    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F, id: Id, location: &'static Location<'static>) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(
+        self: &Arc<Self>,
+        future: F,
+        id: Id,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -398,8 +407,7 @@ impl<'a> CoreGuard<'a> {
         let incoming = self.with_core(|core| {
             core.tick = core.tick.wrapping_add(1);
             if core.tick % GLOBAL_QUEUE_INTERVAL == 0 {
-                pop_inject(handle)
-                    .or_else(|| core.run_queue.pop_front().map(Incoming::Woken))
+                pop_inject(handle).or_else(|| core.run_queue.pop_front().map(Incoming::Woken))
             } else {
                 core.run_queue
                     .pop_front()
