@@ -148,6 +148,9 @@ impl<'a> Iterator for Iter<'a> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.inner.size_hint()
     }
+    fn count(self) -> usize {
+        self.inner.len()
+    }
 }
 
 impl ExactSizeIterator for Iter<'_> {}

@@ -143,7 +143,8 @@ impl Registry {
     /// Registers `source` for `interest`; its events carry `token`.
     ///
     /// Registering a source that is already registered with this queue is an
-    /// [`AlreadyExists`](io::ErrorKind::AlreadyExists) error.
+    /// [`AlreadyExists`](io::ErrorKind::AlreadyExists) error (on epoll;
+    /// kqueue cannot tell and updates the registration instead).
     ///
     /// ```
     /// use eddy_poll::{net::UdpSocket, Interest, Poll, Token};
@@ -171,8 +172,13 @@ impl Registry {
     }
 
     /// Removes a source. Deregistering a source that is not registered is an
-    /// error (`NotFound` on epoll). Dropping a source's descriptor also
-    /// removes it, but a poll already under way may still report it.
+    /// error (`NotFound` on epoll). Polls that start after this returns do
+    /// not report the source.
+    ///
+    /// Dropping a source also removes it, once the last descriptor for the
+    /// socket is closed: a `dup`ed descriptor (e.g. from `try_clone` of a
+    /// `std` socket) keeps the registration alive, so deregister first when
+    /// descriptors are shared.
     pub fn deregister<S>(&self, source: &mut S) -> io::Result<()>
     where
         S: Source + ?Sized,

@@ -36,52 +36,71 @@ impl Selector {
         })
     }
 
-    /// Waits for events. The common case is one `epoll_wait` and nothing
-    /// else: `None` and `Some(ZERO)` read no clock, a finite timeout reads
-    /// it once up front. Only a wait that ends early without events (a
-    /// signal, or the kernel's rounding) goes to the out-of-line
-    /// [`wait_out`](Selector::wait_out) to wait for the rest.
+    /// Waits for events. The common path is one `epoll_wait` and nothing
+    /// else: `None` and `Some(ZERO)` read no clock, and their rare `EINTR`
+    /// is handled out of line. A finite timeout reads the clock once up
+    /// front and again only if the wait ends early without events (a
+    /// signal, or the kernel's rounding), to wait out the rest.
+    #[inline]
     pub(crate) fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
-        let (timeout_ms, deadline) = match timeout {
-            None => (-1, None),
-            Some(t) if t.is_zero() => (0, None),
-            Some(t) => match Instant::now().checked_add(t) {
-                Some(deadline) => (round_up_millis(t), Some(deadline)),
-                // Too far away for the clock: wait as if unbounded.
-                None => (-1, None),
-            },
+        let timeout_ms = match timeout {
+            None => -1,
+            Some(t) if t.is_zero() => 0,
+            Some(t) => return self.select_until(events, t),
         };
         match self.wait(events, timeout_ms) {
-            Ok(n) if n > 0 => Ok(()),
-            Err(e) if e.kind() != io::ErrorKind::Interrupted => Err(e),
-            // Timed out or interrupted: a zero timeout is done either way.
-            _ if timeout_ms == 0 => Ok(()),
-            _ => self.wait_out(events, deadline),
+            Ok(_) => Ok(()),
+            Err(e) => self.select_failed(events, timeout_ms, e),
         }
     }
 
-    /// Keeps waiting after a wait ended without events before `deadline`
-    /// (`None`: no deadline), so neither `EINTR` nor rounding surfaces.
+    /// After a failed wait without a deadline (`timeout_ms` is 0 or -1): an
+    /// `EINTR` is not an error; anything else is.
     #[cold]
     #[inline(never)]
-    fn wait_out(&self, events: &mut Events, deadline: Option<Instant>) -> io::Result<()> {
+    fn select_failed(
+        &self,
+        events: &mut Events,
+        timeout_ms: libc::c_int,
+        error: io::Error,
+    ) -> io::Result<()> {
+        match error.kind() {
+            io::ErrorKind::Interrupted if timeout_ms == 0 => Ok(()),
+            io::ErrorKind::Interrupted => self.select_unbounded(events),
+            _ => Err(error),
+        }
+    }
+
+    /// Waits until an event arrives, however many signals come first.
+    fn select_unbounded(&self, events: &mut Events) -> io::Result<()> {
         loop {
-            let timeout_ms = match deadline {
-                None => -1,
-                Some(deadline) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Ok(());
-                    }
-                    round_up_millis(left)
-                }
-            };
+            match self.wait(events, -1) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other.map(drop),
+            }
+        }
+    }
+
+    /// Waits for an event for at most `timeout` (non-zero), never less:
+    /// early returns without events wait again for what is left.
+    fn select_until(&self, events: &mut Events, timeout: Duration) -> io::Result<()> {
+        let Some(deadline) = Instant::now().checked_add(timeout) else {
+            // Too far away for the clock: wait as if unbounded.
+            return self.select_unbounded(events);
+        };
+        let mut timeout_ms = round_up_millis(timeout);
+        loop {
             match self.wait(events, timeout_ms) {
                 Ok(n) if n > 0 => return Ok(()),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(());
+            }
+            timeout_ms = round_up_millis(left);
         }
     }
 

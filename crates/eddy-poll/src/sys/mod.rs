@@ -20,7 +20,7 @@
 //!
 //! The socket helpers in [`net`] are shared by every Unix backend.
 //!
-//! All system calls go through [`syscall!`], which turns `-1` into
+//! All system calls go through `syscall!` (below), which turns `-1` into
 //! `io::Error::last_os_error()`; no call site repeats that check.
 
 /// Calls a `libc` function and turns a `-1` return into `io::Error`.
