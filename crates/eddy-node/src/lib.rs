@@ -49,7 +49,10 @@ mod r#loop;
 mod slab;
 mod task;
 
+pub mod crypto;
+pub mod dns;
 pub mod fs;
+pub mod http;
 pub mod net;
 pub mod promise;
 pub mod threadpool;

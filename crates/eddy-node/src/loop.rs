@@ -91,6 +91,8 @@ pub(crate) struct LoopInner {
     pub(crate) tasks: RefCell<TaskSet>,
     pub(crate) uncaught_handler: RefCell<Option<Box<dyn FnMut(Uncaught)>>>,
     pub(crate) failure: RefCell<Option<Error>>,
+    /// The HTTP client's idle keep-alive connections.
+    pub(crate) agent: RefCell<crate::http::Agent>,
 }
 
 thread_local! {
@@ -173,6 +175,7 @@ impl Loop {
             tasks: RefCell::new(TaskSet::default()),
             uncaught_handler: RefCell::new(None),
             failure: RefCell::new(None),
+            agent: RefCell::new(crate::http::Agent::default()),
         };
         Ok(Loop {
             inner: Rc::new(inner),
@@ -419,6 +422,7 @@ impl LoopInner {
     /// Drops everything the loop still holds (unref'd handles, queued
     /// callbacks) so reference cycles through callbacks are broken.
     fn tear_down(&self) {
+        drop(std::mem::take(&mut *self.agent.borrow_mut()));
         drop(self.io.borrow_mut().drain());
         drop(std::mem::take(&mut *self.timers.borrow_mut()));
         drop(std::mem::take(&mut *self.immediates.borrow_mut()));

@@ -255,6 +255,11 @@ impl Socket {
         self
     }
 
+    /// True if both handles are the same connection.
+    pub(crate) fn same(&self, other: &Socket) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// Records the address a client socket connects to (for errors).
     pub(crate) fn set_peer(&self, addr: SocketAddr) {
         self.inner.state.borrow_mut().peer = Some(addr);

@@ -1,0 +1,326 @@
+//! The HTTP/1.1 client: [`request`] and [`get`] (Node's `http.request` and
+//! `http.get`), with the body read whole, and a keep-alive agent: a finished
+//! connection whose response allowed it waits (unref'd, so it does not keep
+//! the loop alive) for the next request to the same host and port.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::panic::Location;
+use std::rc::Rc;
+
+use super::body::{Framing, decode_chunked, framing};
+use super::{MAX_HEADERS, MAX_HEAD_SIZE};
+use crate::Error;
+use crate::callback::Callback;
+use crate::net::{self, Socket};
+use crate::promise::{Promise, promise};
+use crate::r#loop::with_current;
+
+/// The largest response body the client buffers (64 MiB).
+pub const MAX_RESPONSE_BODY: usize = 64 * 1024 * 1024;
+
+/// A response, body included.
+#[derive(Clone, Debug)]
+pub struct ClientResponse {
+    /// The status code.
+    pub status: u16,
+    /// Header names and values as received.
+    pub headers: Vec<(String, String)>,
+    /// The whole body (de-chunked).
+    pub body: Vec<u8>,
+}
+
+impl ClientResponse {
+    /// The first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        super::find_header(&self.headers, name)
+    }
+
+    /// The body as text (invalid UTF-8 replaced).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Idle keep-alive connections of one loop, by `host:port`.
+#[derive(Default)]
+pub(crate) struct Agent {
+    idle: HashMap<String, Vec<Socket>>,
+}
+
+impl fmt::Debug for Agent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Agent").field("hosts", &self.idle.len()).finish()
+    }
+}
+
+type Done = Rc<RefCell<Option<Box<dyn FnOnce(Result<ClientResponse, Error>)>>>>;
+
+struct Exchange {
+    buf: Vec<u8>,
+    head_request: bool,
+    done: Done,
+    authority: String,
+}
+
+/// Splits `http://host:port/path` into (authority, path).
+fn parse_url(url: &str) -> Result<(String, String), Error> {
+    let rest = url.strip_prefix("http://").ok_or_else(|| {
+        Error::new("ERR_INVALID_URL", format!("only http:// URLs are supported: {url:?}"))
+    })?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    if authority.is_empty() {
+        return Err(Error::new("ERR_INVALID_URL", format!("no host in {url:?}")));
+    }
+    let authority = if authority.contains(':') {
+        authority.to_owned()
+    } else {
+        format!("{authority}:80")
+    };
+    Ok((authority, path.to_owned()))
+}
+
+/// Sends a request and calls `cb` with the whole response (Node's
+/// `http.request`, with the body given up front).
+///
+/// # Panics
+/// If called outside a running loop.
+#[track_caller]
+pub fn request(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<Vec<u8>>,
+    cb: impl FnOnce(Result<ClientResponse, Error>) + 'static,
+) {
+    let site = Location::caller();
+    let body = body.into();
+    let (authority, path) = match parse_url(url) {
+        Ok(parts) => parts,
+        Err(error) => {
+            let cb = Callback::new(site, move || cb(Err(error)));
+            with_current(|lp| lp.pending.borrow_mut().push_back(cb));
+            return;
+        }
+    };
+    let mut out = format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\n").into_bytes();
+    for (name, value) in headers {
+        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+    }
+    if !body.is_empty() {
+        out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
+    }
+    out.extend_from_slice(b"Connection: keep-alive\r\n\r\n");
+    out.extend_from_slice(&body);
+
+    let done: Done = Rc::new(RefCell::new(Some(Box::new(cb))));
+    let reused = with_current(|lp| {
+        let mut agent = lp.agent.borrow_mut();
+        agent.idle.get_mut(&authority).and_then(Vec::pop)
+    });
+    let socket = match reused {
+        Some(socket) => {
+            socket.ref_();
+            socket
+        }
+        None => net::connect(&authority),
+    };
+    let exchange = Rc::new(RefCell::new(Exchange {
+        buf: Vec::new(),
+        head_request: method.eq_ignore_ascii_case("HEAD"),
+        done,
+        authority,
+    }));
+    install(&socket, &exchange);
+    socket.write(out);
+}
+
+/// Points the socket's events at this exchange.
+fn install(socket: &Socket, exchange: &Rc<RefCell<Exchange>>) {
+    let (ex, s) = (Rc::clone(exchange), socket.clone());
+    socket.on_data(move |chunk| {
+        ex.borrow_mut().buf.extend_from_slice(chunk);
+        try_complete(&ex, &s, false);
+    });
+    let (ex, s) = (Rc::clone(exchange), socket.clone());
+    socket.on_end(move || try_complete(&ex, &s, true));
+    let ex = Rc::clone(exchange);
+    socket.on_error(move |error| finish(&ex, Err(error)));
+    let ex = Rc::clone(exchange);
+    socket.on_close(move |_| {
+        finish(
+            &ex,
+            Err(Error::new("ECONNRESET", "socket hang up")),
+        );
+    });
+}
+
+fn finish(exchange: &Rc<RefCell<Exchange>>, result: Result<ClientResponse, Error>) {
+    let done = exchange.borrow().done.borrow_mut().take();
+    if let Some(done) = done {
+        done(result);
+    }
+}
+
+/// Delivers the response once it is whole; `eof` means the peer ended.
+fn try_complete(exchange: &Rc<RefCell<Exchange>>, socket: &Socket, eof: bool) {
+    let parsed = {
+        let ex = exchange.borrow();
+        parse_response(&ex.buf, ex.head_request, eof)
+    };
+    match parsed {
+        Ok(None) if eof => finish(exchange, Err(Error::new("ECONNRESET", "socket hang up"))),
+        Ok(None) => {}
+        Err(error) => {
+            finish(exchange, Err(error));
+            socket.destroy();
+        }
+        Ok(Some((response, reusable))) => {
+            if reusable && !eof {
+                // Park the connection for the next request to this host.
+                let authority = exchange.borrow().authority.clone();
+                let parked = socket.clone();
+                let s = socket.clone();
+                socket.on_data(|_| {});
+                socket.on_end(|| {});
+                socket.on_error(|_| {});
+                socket.on_close(move |_| {
+                    with_current(|lp| {
+                        if let Some(list) = lp.agent.borrow_mut().idle.get_mut(&authority) {
+                            list.retain(|other| !other.same(&s));
+                        }
+                    })
+                });
+                socket.unref();
+                let authority = exchange.borrow().authority.clone();
+                with_current(|lp| {
+                    lp.agent.borrow_mut().idle.entry(authority).or_default().push(parked)
+                });
+            } else {
+                socket.end("");
+            }
+            finish(exchange, Ok(response));
+        }
+    }
+}
+
+/// Parses a whole response: `Ok(None)` until complete; with it, whether
+/// the connection may be reused.
+fn parse_response(
+    buf: &[u8],
+    head_request: bool,
+    eof: bool,
+) -> Result<Option<(ClientResponse, bool)>, Error> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut res = httparse::Response::new(&mut headers);
+    let head_len = match res.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD_SIZE => {
+            return Err(Error::new("HPE_HEADER_OVERFLOW", "response head over 16 KiB"));
+        }
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(Error::new("HPE_INVALID", format!("bad response: {e}"))),
+    };
+    let status = res.code.unwrap_or(0);
+    let no_body = head_request || status == 204 || status == 304 || (100..200).contains(&status);
+    let body_framing = if no_body {
+        Framing::Length(0)
+    } else {
+        framing(res.headers, Framing::UntilClose)
+            .map_err(|m| Error::new("HPE_INVALID", format!("bad response: {}", m.0)))?
+    };
+    let body = match body_framing {
+        Framing::Length(n) if buf.len() - head_len >= n => buf[head_len..head_len + n].to_vec(),
+        Framing::Length(_) => return Ok(None),
+        Framing::Chunked => match decode_chunked(&buf[head_len..], MAX_RESPONSE_BODY) {
+            Ok(Some((body, _))) => body,
+            Ok(None) => return Ok(None),
+            Err(m) => return Err(Error::new("HPE_INVALID", format!("bad response: {}", m.0))),
+        },
+        Framing::UntilClose if eof => buf[head_len..].to_vec(),
+        Framing::UntilClose => return Ok(None),
+    };
+    let headers: Vec<(String, String)> = res
+        .headers
+        .iter()
+        .map(|h| (h.name.to_owned(), String::from_utf8_lossy(h.value).into_owned()))
+        .collect();
+    let close = super::find_header(&headers, "connection")
+        .is_some_and(|c| c.to_ascii_lowercase().contains("close"));
+    let reusable = res.version == Some(1) && !close && body_framing != Framing::UntilClose;
+    Ok(Some((
+        ClientResponse {
+            status,
+            headers,
+            body,
+        },
+        reusable,
+    )))
+}
+
+/// A `GET` (Node's `http.get`).
+///
+/// # Panics
+/// If called outside a running loop.
+#[track_caller]
+pub fn get(url: &str, cb: impl FnOnce(Result<ClientResponse, Error>) + 'static) {
+    request("GET", url, &[], Vec::new(), cb);
+}
+
+/// [`get`] as a future.
+///
+/// # Panics
+/// If called outside a running loop.
+#[track_caller]
+pub fn get_async(url: &str) -> Promise<Result<ClientResponse, Error>> {
+    let (resolver, promise) = promise();
+    get(url, move |result| resolver.resolve(result));
+    promise
+}
+
+/// [`request`] as a future.
+///
+/// # Panics
+/// If called outside a running loop.
+#[track_caller]
+pub fn request_async(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<Vec<u8>>,
+) -> Promise<Result<ClientResponse, Error>> {
+    let (resolver, promise) = promise();
+    request(method, url, headers, body, move |result| resolver.resolve(result));
+    promise
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_length_chunked_and_close_delimited() {
+        let r = parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi", false, false)
+            .unwrap()
+            .unwrap();
+        assert_eq!((r.0.status, r.0.body.as_slice(), r.1), (200, &b"hi"[..], true));
+        let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n";
+        assert_eq!(parse_response(chunked, false, false).unwrap().unwrap().0.body, b"hi");
+        let until_close = b"HTTP/1.0 200 OK\r\n\r\nbody";
+        assert!(parse_response(until_close, false, false).unwrap().is_none());
+        let (r, reusable) = parse_response(until_close, false, true).unwrap().unwrap();
+        assert_eq!((r.body.as_slice(), reusable), (&b"body"[..], false));
+    }
+
+    #[test]
+    fn urls() {
+        assert_eq!(parse_url("http://a:1/x").unwrap(), ("a:1".into(), "/x".into()));
+        assert_eq!(parse_url("http://a").unwrap(), ("a:80".into(), "/".into()));
+        assert!(parse_url("https://a/").is_err());
+        assert!(parse_url("http:///x").is_err());
+    }
+}
