@@ -180,3 +180,42 @@ fn shutdown_races_with_a_remote_wake() {
         assert!(join.is_finished());
     });
 }
+
+#[test]
+fn a_task_is_never_polled_concurrently() {
+    loom::model(|| {
+        let sched = ModelScheduler::new();
+        let slot = Arc::new(Mutex::new(None::<Waker>));
+        let in_poll = Arc::new(AtomicUsize::new(0));
+        let polls = Arc::new(AtomicUsize::new(0));
+        let future = {
+            let (slot, in_poll, polls) = (slot.clone(), in_poll.clone(), polls.clone());
+            poll_fn(move |cx| {
+                assert_eq!(in_poll.fetch_add(1, SeqCst), 0, "polled concurrently");
+                let n = polls.fetch_add(1, SeqCst);
+                *slot.lock().unwrap() = Some(cx.waker().clone());
+                in_poll.fetch_sub(1, SeqCst);
+                if n < 1 {
+                    Poll::Pending
+                } else {
+                    Poll::Ready(())
+                }
+            })
+        };
+        let join = sched.spawn(future);
+        sched.run_one();
+        let waker = slot.lock().unwrap().take().expect("polled once");
+        let waker_thread = thread::spawn(move || waker.wake());
+        let other = {
+            let sched = sched.clone();
+            thread::spawn(move || sched.run_all(2))
+        };
+        sched.run_all(2);
+        waker_thread.join().unwrap();
+        other.join().unwrap();
+        sched.run_all(2);
+        assert!(join.is_finished());
+        assert_eq!(polls.load(SeqCst), 2);
+        drop(slot.lock().unwrap().take());
+    });
+}

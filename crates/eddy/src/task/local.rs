@@ -299,16 +299,16 @@ where
         return set.spawn(future, location);
     }
     let handle = context::with_current(|h| h.clone());
-    let future = match handle {
-        Some(scheduler::Handle::CurrentThread(h)) => {
-            match h.spawn_local(future, Id::next(), location) {
-                Ok(join) => return join,
-                Err(future) => future,
-            }
+    // Any other scheduler (multi-thread) cannot hold !Send tasks.
+    #[allow(irrefutable_let_patterns)]
+    if let Some(scheduler::Handle::CurrentThread(h)) = handle {
+        match h.spawn_local(future, Id::next(), location) {
+            Ok(join) => return join,
+            Err(future) => drop(future),
         }
-        None => future,
-    };
-    drop(future);
+    } else {
+        drop(future);
+    }
     panic!(
         "eddy::task::spawn_local called outside a LocalSet and outside the thread running a \
          current-thread runtime's block_on: !Send tasks need one of them"
