@@ -21,18 +21,26 @@ const CAPACITY: usize = 1024;
 /// Polls a future that must complete at once.
 fn ready<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
-    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
         Poll::Ready(output) => output,
         Poll::Pending => panic!("benchmark future was expected to be ready"),
     }
 }
 
 fn current_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().build().expect("tokio current-thread runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("tokio current-thread runtime")
 }
 
 fn multi_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().expect("tokio multi-thread runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .expect("tokio multi-thread runtime")
 }
 
 /// Sends `MESSAGES` split over `producers` tasks, receives them all.
@@ -63,20 +71,58 @@ macro_rules! mpsc_round {
 
 fn mpsc(c: &mut Criterion) {
     let mut group = c.benchmark_group("mpsc");
-    group.sample_size(10).throughput(Throughput::Elements(MESSAGES));
+    group
+        .sample_size(10)
+        .throughput(Throughput::Elements(MESSAGES));
     for producers in [1u64, 4] {
-        let rt = if producers == 1 { current_thread() } else { multi_thread() };
+        let rt = if producers == 1 {
+            current_thread()
+        } else {
+            multi_thread()
+        };
         group.bench_function(BenchmarkId::new("bounded/eddy", producers), |b| {
-            b.iter(|| mpsc_round!(rt, producers, eddy::sync::mpsc::channel::<u64>(CAPACITY), send, await))
+            b.iter(|| {
+                mpsc_round!(
+                    rt,
+                    producers,
+                    eddy::sync::mpsc::channel::<u64>(CAPACITY),
+                    send,
+                    await
+                )
+            })
         });
         group.bench_function(BenchmarkId::new("bounded/tokio", producers), |b| {
-            b.iter(|| mpsc_round!(rt, producers, tokio::sync::mpsc::channel::<u64>(CAPACITY), send, await))
+            b.iter(|| {
+                mpsc_round!(
+                    rt,
+                    producers,
+                    tokio::sync::mpsc::channel::<u64>(CAPACITY),
+                    send,
+                    await
+                )
+            })
         });
         group.bench_function(BenchmarkId::new("unbounded/eddy", producers), |b| {
-            b.iter(|| mpsc_round!(rt, producers, eddy::sync::mpsc::unbounded_channel::<u64>(), send, now))
+            b.iter(|| {
+                mpsc_round!(
+                    rt,
+                    producers,
+                    eddy::sync::mpsc::unbounded_channel::<u64>(),
+                    send,
+                    now
+                )
+            })
         });
         group.bench_function(BenchmarkId::new("unbounded/tokio", producers), |b| {
-            b.iter(|| mpsc_round!(rt, producers, tokio::sync::mpsc::unbounded_channel::<u64>(), send, now))
+            b.iter(|| {
+                mpsc_round!(
+                    rt,
+                    producers,
+                    tokio::sync::mpsc::unbounded_channel::<u64>(),
+                    send,
+                    now
+                )
+            })
         });
     }
     group.finish();
@@ -108,8 +154,12 @@ fn mutex(c: &mut Criterion) {
     let mut group = c.benchmark_group("mutex");
     let eddy_mutex = eddy::sync::Mutex::new(0u64);
     let tokio_mutex = tokio::sync::Mutex::new(0u64);
-    group.bench_function("uncontended/eddy", |b| b.iter(|| *ready(eddy_mutex.lock()) += 1));
-    group.bench_function("uncontended/tokio", |b| b.iter(|| *ready(tokio_mutex.lock()) += 1));
+    group.bench_function("uncontended/eddy", |b| {
+        b.iter(|| *ready(eddy_mutex.lock()) += 1)
+    });
+    group.bench_function("uncontended/tokio", |b| {
+        b.iter(|| *ready(tokio_mutex.lock()) += 1)
+    });
 
     group.throughput(Throughput::Elements(CONTENDED_TASKS * CONTENDED_LOCKS));
     let rt = multi_thread();
@@ -137,8 +187,12 @@ fn mutex(c: &mut Criterion) {
         };
     }
     group.sample_size(10);
-    group.bench_function("contended_4_tasks/eddy", |b| b.iter(|| contended!(eddy::sync::Mutex<u64>)));
-    group.bench_function("contended_4_tasks/tokio", |b| b.iter(|| contended!(tokio::sync::Mutex<u64>)));
+    group.bench_function("contended_4_tasks/eddy", |b| {
+        b.iter(|| contended!(eddy::sync::Mutex<u64>))
+    });
+    group.bench_function("contended_4_tasks/tokio", |b| {
+        b.iter(|| contended!(tokio::sync::Mutex<u64>))
+    });
     group.finish();
 }
 
@@ -146,8 +200,12 @@ fn semaphore(c: &mut Criterion) {
     let mut group = c.benchmark_group("semaphore_acquire_release");
     let eddy_semaphore = eddy::sync::Semaphore::new(8);
     let tokio_semaphore = tokio::sync::Semaphore::new(8);
-    group.bench_function("eddy", |b| b.iter(|| drop(ready(eddy_semaphore.acquire()).unwrap())));
-    group.bench_function("tokio", |b| b.iter(|| drop(ready(tokio_semaphore.acquire()).unwrap())));
+    group.bench_function("eddy", |b| {
+        b.iter(|| drop(ready(eddy_semaphore.acquire()).unwrap()))
+    });
+    group.bench_function("tokio", |b| {
+        b.iter(|| drop(ready(tokio_semaphore.acquire()).unwrap()))
+    });
     group.finish();
 }
 

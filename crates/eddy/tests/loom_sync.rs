@@ -11,9 +11,9 @@ use std::pin::pin;
 use std::task::{Context, Poll, Wake, Waker};
 
 use eddy::sync::{Semaphore, mpsc, oneshot};
-use std::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::thread;
+use std::sync::Arc;
 
 /// Unparks the loom thread that is blocked in [`block_on`].
 struct Unpark(thread::Thread);
@@ -39,7 +39,12 @@ fn block_on<F: Future>(future: F) -> F::Output {
 /// Polls once with a no-op waker; true if ready (the future is then dropped).
 fn poll_once_then_drop<F: Future>(future: F) -> bool {
     let mut future = pin!(future);
-    matches!(future.as_mut().poll(&mut Context::from_waker(Waker::noop())), Poll::Ready(_))
+    matches!(
+        future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop())),
+        Poll::Ready(_)
+    )
 }
 
 #[test]
@@ -72,7 +77,11 @@ fn semaphore_cancelled_waiter_racing_a_release_leaks_nothing() {
         // Poll an acquire once (queued, or granted at once) and drop it.
         let _ = poll_once_then_drop(semaphore.acquire());
         releaser.join().unwrap();
-        assert_eq!(semaphore.available_permits(), 1, "the permit was lost to a dropped waiter");
+        assert_eq!(
+            semaphore.available_permits(),
+            1,
+            "the permit was lost to a dropped waiter"
+        );
         assert!(semaphore.try_acquire().is_ok());
     });
 }

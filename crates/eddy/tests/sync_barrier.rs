@@ -25,7 +25,11 @@ fn four_threads_hammering_have_one_leader_per_round() {
     let threads: Vec<_> = (0..4)
         .map(|_| {
             let barrier = barrier.clone();
-            thread::spawn(move || (0..ROUNDS).filter(|_| block_on(barrier.wait()).is_leader()).count())
+            thread::spawn(move || {
+                (0..ROUNDS)
+                    .filter(|_| block_on(barrier.wait()).is_leader())
+                    .count()
+            })
         })
         .collect();
     let leaders: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
@@ -34,7 +38,9 @@ fn four_threads_hammering_have_one_leader_per_round() {
 
 #[test]
 fn tasks_on_an_eddy_runtime_meet() {
-    let rt = eddy::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = eddy::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let leaders = rt.block_on(async {
         let barrier = Arc::new(Barrier::new(3));
         let tasks: Vec<_> = (0..3)

@@ -156,7 +156,10 @@ fn check_per_producer_order(got: &[(u32, u32)]) {
     assert_eq!(got.len(), (THREADS * PER_THREAD) as usize);
     let mut next = vec![0u32; THREADS as usize];
     for &(producer, i) in got {
-        assert_eq!(next[producer as usize], i, "producer {producer} out of order");
+        assert_eq!(
+            next[producer as usize], i,
+            "producer {producer} out of order"
+        );
         next[producer as usize] += 1;
     }
 }
@@ -201,7 +204,9 @@ fn four_threads_hammering_an_unbounded_channel() {
 
 #[test]
 fn tasks_on_an_eddy_runtime_exchange_messages() {
-    let rt = eddy::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = eddy::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let got = rt.block_on(async {
         let (tx, mut rx) = mpsc::channel(2);
         for p in 0..THREADS {
@@ -225,7 +230,9 @@ fn tasks_on_an_eddy_runtime_exchange_messages() {
 #[test]
 #[should_panic(expected = "inside an Eddy runtime")]
 fn blocking_recv_inside_a_runtime_panics() {
-    let rt = eddy::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = eddy::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let (_tx, mut rx) = mpsc::unbounded_channel::<u8>();
     rt.block_on(async move {
         rx.blocking_recv();

@@ -112,7 +112,9 @@ fn four_threads_hammering_count_exactly() {
 
 #[test]
 fn tasks_on_an_eddy_runtime_hold_the_lock_across_awaits() {
-    let rt = eddy::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = eddy::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let total = rt.block_on(async {
         let mutex = Arc::new(Mutex::new(0u32));
         let tasks: Vec<_> = (0..4)
@@ -131,8 +133,7 @@ fn tasks_on_an_eddy_runtime_hold_the_lock_across_awaits() {
         for task in tasks {
             task.await.unwrap();
         }
-        let total = *mutex.lock().await;
-        total
+        *mutex.lock().await
     });
     assert_eq!(total, 2_000);
 }
@@ -140,7 +141,9 @@ fn tasks_on_an_eddy_runtime_hold_the_lock_across_awaits() {
 #[test]
 #[should_panic(expected = "inside an Eddy runtime")]
 fn blocking_lock_inside_a_runtime_panics() {
-    let rt = eddy::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = eddy::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let mutex = Mutex::new(());
     rt.block_on(async {
         let _guard = mutex.blocking_lock();

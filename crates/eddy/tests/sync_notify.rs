@@ -16,7 +16,10 @@ fn notify_one_with_nobody_waiting_stores_one_permit() {
     notify.notify_one();
     block_on(notify.notified());
     let mut second = notify.notified();
-    assert!(block_on(poll_once(&mut second)).is_none(), "permits do not accumulate");
+    assert!(
+        block_on(poll_once(&mut second)).is_none(),
+        "permits do not accumulate"
+    );
 }
 
 #[test]
@@ -41,7 +44,10 @@ fn notify_waiters_reaches_futures_created_before_it_even_unpolled() {
     let mut later = notify.notified();
     assert!(block_on(poll_once(&mut polled)).is_some());
     assert!(block_on(poll_once(&mut unpolled)).is_some());
-    assert!(block_on(poll_once(&mut later)).is_none(), "notify_waiters stores no permit");
+    assert!(
+        block_on(poll_once(&mut later)).is_none(),
+        "notify_waiters stores no permit"
+    );
 }
 
 #[test]
@@ -77,7 +83,11 @@ fn four_threads_hammering_lose_no_wake_up() {
             thread::spawn(move || {
                 for i in 0..PER_THREAD {
                     counter.fetch_add(1, Ordering::SeqCst);
-                    if (t + i) % 2 == 0 { notify.notify_one() } else { notify.notify_waiters() }
+                    if (t + i) % 2 == 0 {
+                        notify.notify_one()
+                    } else {
+                        notify.notify_waiters()
+                    }
                 }
             })
         })

@@ -20,7 +20,7 @@ fn set_then_get() {
 #[test]
 fn set_fails_while_an_initialiser_runs() {
     let cell = OnceCell::new();
-    let mut init = Box::pin(cell.get_or_init(|| std::future::pending::<u8>()));
+    let mut init = Box::pin(cell.get_or_init(std::future::pending::<u8>));
     assert!(block_on(poll_once(init.as_mut())).is_none());
     assert_eq!(cell.set(1), Err(SetError::InitializingError(1)));
     drop(init);
@@ -30,10 +30,13 @@ fn set_fails_while_an_initialiser_runs() {
 #[test]
 fn a_cancelled_initialiser_lets_the_next_caller_initialise() {
     let cell = OnceCell::new();
-    let mut stuck = Box::pin(cell.get_or_init(|| std::future::pending::<u8>()));
+    let mut stuck = Box::pin(cell.get_or_init(std::future::pending::<u8>));
     assert!(block_on(poll_once(stuck.as_mut())).is_none());
     let mut next = Box::pin(cell.get_or_init(|| async { 7 }));
-    assert!(block_on(poll_once(next.as_mut())).is_none(), "waits for the running initialiser");
+    assert!(
+        block_on(poll_once(next.as_mut())).is_none(),
+        "waits for the running initialiser"
+    );
     drop(stuck);
     assert_eq!(block_on(next), &7);
 }
@@ -41,9 +44,15 @@ fn a_cancelled_initialiser_lets_the_next_caller_initialise() {
 #[test]
 fn a_failed_initialiser_leaves_the_cell_empty() {
     let cell = OnceCell::<u8>::new();
-    assert_eq!(block_on(cell.get_or_try_init(|| async { Err("boom") })), Err("boom"));
+    assert_eq!(
+        block_on(cell.get_or_try_init(|| async { Err("boom") })),
+        Err("boom")
+    );
     assert!(!cell.initialized());
-    assert_eq!(block_on(cell.get_or_try_init(|| async { Ok::<_, &str>(1) })), Ok(&1));
+    assert_eq!(
+        block_on(cell.get_or_try_init(|| async { Ok::<_, &str>(1) })),
+        Ok(&1)
+    );
 }
 
 #[test]

@@ -87,7 +87,11 @@ fn four_threads_hammering_round_trips() {
                 for n in 0..PER_THREAD {
                     let (tx, rx) = oneshot::channel();
                     jobs_tx.send((n, tx)).unwrap();
-                    let doubled = if n % 2 == 0 { rx.blocking_recv().unwrap() } else { block_on(rx).unwrap() };
+                    let doubled = if n % 2 == 0 {
+                        rx.blocking_recv().unwrap()
+                    } else {
+                        block_on(rx).unwrap()
+                    };
                     assert_eq!(doubled, n * 2);
                     sum += u64::from(doubled);
                 }
@@ -104,7 +108,9 @@ fn four_threads_hammering_round_trips() {
 
 #[test]
 fn tasks_on_an_eddy_runtime_reply_through_oneshots() {
-    let rt = eddy::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = eddy::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let got = rt.block_on(async {
         let (tx, rx) = oneshot::channel();
         eddy::spawn(async move {

@@ -31,7 +31,10 @@ fn a_waiting_writer_holds_back_later_readers() {
     let reader = lock.try_read().unwrap();
     let mut writer = Box::pin(lock.write());
     assert!(!polled_ready(&mut writer));
-    assert!(lock.try_read().is_err(), "a reader may not overtake the waiting writer");
+    assert!(
+        lock.try_read().is_err(),
+        "a reader may not overtake the waiting writer"
+    );
     let mut late_reader = Box::pin(lock.read());
     assert!(!polled_ready(&mut late_reader));
     drop(reader);
@@ -48,7 +51,10 @@ fn a_dropped_writer_future_releases_what_it_gathered() {
     let mut writer = Box::pin(lock.write());
     assert!(!polled_ready(&mut writer));
     drop(writer);
-    assert!(lock.try_read().is_ok(), "readers proceed once the writer gave up");
+    assert!(
+        lock.try_read().is_ok(),
+        "readers proceed once the writer gave up"
+    );
     drop(reader);
     assert!(lock.try_write().is_ok());
 }

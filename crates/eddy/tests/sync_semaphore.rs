@@ -18,7 +18,9 @@ fn polled_ready<F: Future + ?Sized>(future: &mut Pin<Box<F>>) -> bool {
 #[test]
 fn waiters_are_served_in_fifo_order() {
     let semaphore = Semaphore::new(0);
-    let mut waiting: Vec<_> = (0..5).map(|_| Some(Box::pin(semaphore.acquire()))).collect();
+    let mut waiting: Vec<_> = (0..5)
+        .map(|_| Some(Box::pin(semaphore.acquire())))
+        .collect();
     for future in waiting.iter_mut().flatten() {
         assert!(block_on(poll_once(future.as_mut())).is_none());
     }
@@ -44,8 +46,15 @@ fn a_large_request_is_not_overtaken_by_later_small_ones() {
     let semaphore = Semaphore::new(2);
     let mut big = Box::pin(semaphore.acquire_many(3));
     assert!(!polled_ready(&mut big));
-    assert_eq!(semaphore.available_permits(), 0, "the waiter holds the free permits");
-    assert_eq!(semaphore.try_acquire().err(), Some(TryAcquireError::NoPermits));
+    assert_eq!(
+        semaphore.available_permits(),
+        0,
+        "the waiter holds the free permits"
+    );
+    assert_eq!(
+        semaphore.try_acquire().err(),
+        Some(TryAcquireError::NoPermits)
+    );
     let mut small = Box::pin(semaphore.acquire());
     assert!(!polled_ready(&mut small));
     semaphore.add_permits(1);
@@ -136,7 +145,9 @@ fn four_threads_hammering_never_exceed_the_permits() {
 
 #[test]
 fn tasks_on_an_eddy_runtime_share_permits() {
-    let rt = eddy::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = eddy::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let semaphore = Arc::new(Semaphore::new(3));
         let tasks: Vec<_> = (0..8)

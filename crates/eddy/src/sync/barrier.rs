@@ -61,7 +61,14 @@ impl Barrier {
     /// # drop(barrier);
     /// ```
     pub fn new(n: usize) -> Self {
-        Barrier { parties: n.max(1), round: Mutex::new(Round { arrived: 0, generation: 0 }), released: Notify::new() }
+        Barrier {
+            parties: n.max(1),
+            round: Mutex::new(Round {
+                arrived: 0,
+                generation: 0,
+            }),
+            released: Notify::new(),
+        }
     }
 
     /// Arrives and waits for the rest of this round.
@@ -107,6 +114,8 @@ impl Barrier {
 
 impl fmt::Debug for Barrier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Barrier").field("parties", &self.parties).finish_non_exhaustive()
+        f.debug_struct("Barrier")
+            .field("parties", &self.parties)
+            .finish_non_exhaustive()
     }
 }

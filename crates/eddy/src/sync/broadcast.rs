@@ -71,7 +71,11 @@ impl<T> Ring<T> {
     {
         let slot = &mut self.slots[(pos - self.head) as usize];
         slot.unread -= 1;
-        let value = if slot.unread == 0 { slot.value.take() } else { slot.value.clone() };
+        let value = if slot.unread == 0 {
+            slot.value.take()
+        } else {
+            slot.value.clone()
+        };
         self.trim();
         value
     }
@@ -95,7 +99,9 @@ impl<T> Shared<T> {
         let mut wake = WakeList::new();
         loop {
             while !wake.is_full() {
-                let Some(key) = ring.waiters.pop_front() else { break };
+                let Some(key) = ring.waiters.pop_front() else {
+                    break;
+                };
                 if let Some(waker) = ring.waiters.take_waker(key) {
                     wake.push(waker);
                 }
@@ -214,7 +220,16 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
             waiters: WaiterList::new(),
         }),
     });
-    (Sender { shared: shared.clone() }, Receiver { shared, next: 0, key: None })
+    (
+        Sender {
+            shared: shared.clone(),
+        },
+        Receiver {
+            shared,
+            next: 0,
+            key: None,
+        },
+    )
 }
 
 impl<T: Clone> Sender<T> {
@@ -242,7 +257,10 @@ impl<T: Clone> Sender<T> {
             ring.head += 1;
         }
         let receivers = ring.receivers;
-        ring.slots.push_back(Slot { value: Some(value), unread: receivers });
+        ring.slots.push_back(Slot {
+            value: Some(value),
+            unread: receivers,
+        });
         self.shared.wake_waiters(ring);
         Ok(receivers)
     }
@@ -297,13 +315,19 @@ fn new_receiver<T>(shared: &Arc<Shared<T>>) -> Receiver<T> {
     ring.receivers += 1;
     let next = ring.tail();
     drop(ring);
-    Receiver { shared: shared.clone(), next, key: None }
+    Receiver {
+        shared: shared.clone(),
+        next,
+        key: None,
+    }
 }
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
         self.shared.lock().senders += 1;
-        Sender { shared: self.shared.clone() }
+        Sender {
+            shared: self.shared.clone(),
+        }
     }
 }
 
@@ -336,7 +360,9 @@ impl<T: Clone> Receiver<T> {
             return Poll::Ready(Err(TryRecvError::Lagged(missed)));
         }
         if self.next < ring.tail() {
-            let value = ring.read(self.next).expect("a kept value is present until its last reader");
+            let value = ring
+                .read(self.next)
+                .expect("a kept value is present until its last reader");
             self.next += 1;
             return Poll::Ready(Ok(value));
         }
@@ -474,7 +500,9 @@ impl<T> Drop for Receiver<T> {
 
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("broadcast::Receiver").field("next", &self.next).finish()
+        f.debug_struct("broadcast::Receiver")
+            .field("next", &self.next)
+            .finish()
     }
 }
 

@@ -76,8 +76,14 @@ impl FairSemaphore {
     ///
     /// If `permits` exceeds [`MAX_PERMITS`] (a programming error).
     pub(crate) fn new(permits: usize) -> Self {
-        assert!(permits <= MAX_PERMITS, "a semaphore holds at most usize::MAX >> 3 permits");
-        FairSemaphore { state: AtomicUsize::new(permits << PERMIT_SHIFT), waiters: Mutex::new(WaiterList::new()) }
+        assert!(
+            permits <= MAX_PERMITS,
+            "a semaphore holds at most usize::MAX >> 3 permits"
+        );
+        FairSemaphore {
+            state: AtomicUsize::new(permits << PERMIT_SHIFT),
+            waiters: Mutex::new(WaiterList::new()),
+        }
     }
 
     /// Free permits right now.
@@ -110,7 +116,12 @@ impl FairSemaphore {
             if current & QUEUED != 0 || current < wanted {
                 return Err(TryAcquireFailure::NoPermits);
             }
-            match self.state.compare_exchange_weak(current, current - wanted, Ordering::AcqRel, Ordering::Acquire) {
+            match self.state.compare_exchange_weak(
+                current,
+                current - wanted,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => return Ok(()),
                 Err(actual) => current = actual,
             }
@@ -120,7 +131,11 @@ impl FairSemaphore {
     /// A future that resolves once `n` permits are taken, or fails when the
     /// semaphore is closed.
     pub(crate) fn acquire(&self, n: usize) -> Acquire<'_> {
-        Acquire { semaphore: self, wanted: n, key: None }
+        Acquire {
+            semaphore: self,
+            wanted: n,
+            key: None,
+        }
     }
 
     /// Returns `n` permits, serving queued waiters first (FIFO).
@@ -131,8 +146,16 @@ impl FairSemaphore {
         let added = n << PERMIT_SHIFT;
         let mut current = self.state.load(Ordering::Acquire);
         while current & QUEUED == 0 {
-            assert!((current >> PERMIT_SHIFT) + n <= MAX_PERMITS, "semaphore permit count overflow");
-            match self.state.compare_exchange_weak(current, current + added, Ordering::AcqRel, Ordering::Acquire) {
+            assert!(
+                (current >> PERMIT_SHIFT) + n <= MAX_PERMITS,
+                "semaphore permit count overflow"
+            );
+            match self.state.compare_exchange_weak(
+                current,
+                current + added,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => return,
                 Err(actual) => current = actual,
             }
@@ -162,7 +185,12 @@ impl FairSemaphore {
     /// queuing their wakers in `wake`. When the queue empties, clears `QUEUED`
     /// and stores the rest. Returns permits not yet placed because `wake`
     /// filled up.
-    fn serve_locked(&self, list: &mut WaiterList<Need>, mut n: usize, wake: &mut WakeList) -> usize {
+    fn serve_locked(
+        &self,
+        list: &mut WaiterList<Need>,
+        mut n: usize,
+        wake: &mut WakeList,
+    ) -> usize {
         while n > 0 && !wake.is_full() {
             let Some(key) = list.front() else { break };
             let need = list.data_mut(key);
@@ -180,7 +208,12 @@ impl FairSemaphore {
             let mut current = self.state.load(Ordering::Acquire);
             loop {
                 let next = (current & !QUEUED) + (n << PERMIT_SHIFT);
-                match self.state.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire) {
+                match self.state.compare_exchange_weak(
+                    current,
+                    next,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
                     Ok(_) => return 0,
                     Err(actual) => current = actual,
                 }
@@ -262,8 +295,12 @@ impl Future for Acquire<'_> {
                     let free = current >> PERMIT_SHIFT;
                     if current & QUEUED == 0 && free >= this.wanted {
                         let next = current - (this.wanted << PERMIT_SHIFT);
-                        match semaphore.state.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire)
-                        {
+                        match semaphore.state.compare_exchange_weak(
+                            current,
+                            next,
+                            Ordering::AcqRel,
+                            Ordering::Acquire,
+                        ) {
                             Ok(_) => return Poll::Ready(Ok(())),
                             Err(actual) => current = actual,
                         }
@@ -271,9 +308,17 @@ impl Future for Acquire<'_> {
                     }
                     let taken = if current & QUEUED == 0 { free } else { 0 };
                     let next = (current - (taken << PERMIT_SHIFT)) | QUEUED;
-                    match semaphore.state.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire) {
+                    match semaphore.state.compare_exchange_weak(
+                        current,
+                        next,
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    ) {
                         Ok(_) => {
-                            let need = Need { wanted: this.wanted, missing: this.wanted - taken };
+                            let need = Need {
+                                wanted: this.wanted,
+                                missing: this.wanted - taken,
+                            };
                             this.key = Some(list.push_back(need, cx.waker().clone()));
                             return Poll::Pending;
                         }
@@ -308,6 +353,7 @@ impl Drop for Acquire<'_> {
         let need = list.remove(key);
         // Hand on whatever we were given, in full or in part; with nothing to
         // give this still clears QUEUED if we were the last waiter.
-        self.semaphore.release_locked(list, need.wanted - need.missing);
+        self.semaphore
+            .release_locked(list, need.wanted - need.missing);
     }
 }

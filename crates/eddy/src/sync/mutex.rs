@@ -83,7 +83,10 @@ impl<T> Mutex<T> {
     /// assert_eq!(mutex.into_inner(), 5);
     /// ```
     pub fn new(value: T) -> Self {
-        Mutex { semaphore: FairSemaphore::new(1), data: UnsafeCell::new(value) }
+        Mutex {
+            semaphore: FairSemaphore::new(1),
+            data: UnsafeCell::new(value),
+        }
     }
 
     /// Consumes the mutex and returns the value.

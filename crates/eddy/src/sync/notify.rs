@@ -81,7 +81,10 @@ impl Notify {
     /// ```
     pub fn new() -> Self {
         Notify {
-            state: Mutex::new(NotifyState { permit: false, waiters: WaiterList::new() }),
+            state: Mutex::new(NotifyState {
+                permit: false,
+                waiters: WaiterList::new(),
+            }),
             generation: AtomicUsize::new(0),
         }
     }
@@ -106,7 +109,11 @@ impl Notify {
     /// futures_lite::future::block_on(notify.notified()); // takes the stored permit
     /// ```
     pub fn notified(&self) -> Notified<'_> {
-        Notified { notify: self, generation: self.generation.load(Ordering::Acquire), key: None }
+        Notified {
+            notify: self,
+            generation: self.generation.load(Ordering::Acquire),
+            key: None,
+        }
     }
 
     /// Wakes the oldest waiter, or stores a permit if none waits (several calls
@@ -181,7 +188,10 @@ impl Default for Notify {
 impl fmt::Debug for Notify {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.lock();
-        f.debug_struct("Notify").field("permit", &state.permit).field("waiters", &state.waiters.len()).finish()
+        f.debug_struct("Notify")
+            .field("permit", &state.permit)
+            .field("waiters", &state.waiters.len())
+            .finish()
     }
 }
 
@@ -210,7 +220,11 @@ impl Future for Notified<'_> {
                     state.permit = false;
                     return Poll::Ready(());
                 }
-                this.key = Some(state.waiters.push_back(Delivery::Waiting, cx.waker().clone()));
+                this.key = Some(
+                    state
+                        .waiters
+                        .push_back(Delivery::Waiting, cx.waker().clone()),
+                );
                 Poll::Pending
             }
             Some(key) => {
@@ -242,6 +256,8 @@ impl Drop for Notified<'_> {
 
 impl fmt::Debug for Notified<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Notified").field("queued", &self.key.is_some()).finish()
+        f.debug_struct("Notified")
+            .field("queued", &self.key.is_some())
+            .finish()
     }
 }

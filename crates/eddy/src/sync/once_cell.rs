@@ -59,7 +59,10 @@ impl<T> OnceCell<T> {
     /// assert!(cell.get().is_none());
     /// ```
     pub fn new() -> Self {
-        OnceCell { value: OnceLock::new(), init: FairSemaphore::new(1) }
+        OnceCell {
+            value: OnceLock::new(),
+            init: FairSemaphore::new(1),
+        }
     }
 
     /// A cell already holding `value`.
@@ -150,7 +153,10 @@ impl<T> OnceCell<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = T>,
     {
-        match self.get_or_try_init(|| async { Ok::<T, std::convert::Infallible>(init().await) }).await {
+        match self
+            .get_or_try_init(|| async { Ok::<T, std::convert::Infallible>(init().await) })
+            .await
+        {
             Ok(value) => value,
             Err(never) => match never {},
         }
@@ -182,7 +188,9 @@ impl<T> OnceCell<T> {
         }
         if self.init.acquire(1).await.is_err() {
             // Closed: the value was set while we waited.
-            return Ok(self.get().expect("the init semaphore closes only after the value is set"));
+            return Ok(self
+                .get()
+                .expect("the init semaphore closes only after the value is set"));
         }
         // We hold the permit; release it on every path but success, including
         // when this future is dropped mid-`init`.
@@ -239,7 +247,9 @@ impl<T> Default for OnceCell<T> {
 
 impl<T: fmt::Debug> fmt::Debug for OnceCell<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OnceCell").field("value", &self.get()).finish()
+        f.debug_struct("OnceCell")
+            .field("value", &self.get())
+            .finish()
     }
 }
 

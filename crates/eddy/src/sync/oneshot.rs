@@ -116,22 +116,37 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
         rx_waker: UnsafeCell::new(None),
         tx_waker: UnsafeCell::new(None),
     });
-    (Sender { inner: Some(inner.clone()) }, Receiver { inner: Some(inner) })
+    (
+        Sender {
+            inner: Some(inner.clone()),
+        },
+        Receiver { inner: Some(inner) },
+    )
 }
 
 impl<T> Inner<T> {
     /// Stores `waker` in the cell guarded by `flag`, following the protocol in
     /// the field docs. Returns the state after registering; if `stop` was set
     /// meanwhile the caller must not wait.
-    fn register(&self, cell: &UnsafeCell<Option<Waker>>, flag: usize, stop: usize, waker: &Waker) -> usize {
+    fn register(
+        &self,
+        cell: &UnsafeCell<Option<Waker>>,
+        flag: usize,
+        stop: usize,
+        waker: &Waker,
+    ) -> usize {
         let mut state = self.state.load(Ordering::Acquire);
         if state & stop != 0 {
             return state;
         }
         if state & flag != 0 {
-            // SAFETY: while `flag` is set the other side may only read the cell
-            // (after it sets `stop`); it never writes, so this shared read is fine.
-            let same = cell.with(|waker_ptr| unsafe { (*waker_ptr).as_ref() }.is_some_and(|old| old.will_wake(waker)));
+            let same = cell.with(|waker_ptr| {
+                // SAFETY: while `flag` is set the other side may only read the
+                // cell (after it sets `stop`); it never writes, so this shared
+                // read is fine.
+                let current = unsafe { (*waker_ptr).as_ref() };
+                current.is_some_and(|old| old.will_wake(waker))
+            });
             if same {
                 return state;
             }
@@ -141,7 +156,12 @@ impl<T> Inner<T> {
                 if state & stop != 0 {
                     return state;
                 }
-                match self.state.compare_exchange_weak(state, state & !flag, Ordering::AcqRel, Ordering::Acquire) {
+                match self.state.compare_exchange_weak(
+                    state,
+                    state & !flag,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
                     Ok(_) => break,
                     Err(actual) => state = actual,
                 }
@@ -154,7 +174,13 @@ impl<T> Inner<T> {
 
     /// Wakes the waker in `cell` if `previous` (the state before our `stop`
     /// bit was set) says it was registered and the other side still waits.
-    fn wake_if_set(&self, cell: &UnsafeCell<Option<Waker>>, flag: usize, other_stop: usize, previous: usize) {
+    fn wake_if_set(
+        &self,
+        cell: &UnsafeCell<Option<Waker>>,
+        flag: usize,
+        other_stop: usize,
+        previous: usize,
+    ) {
         if previous & flag != 0 && previous & other_stop == 0 {
             cell.with(|waker_ptr| {
                 // SAFETY: the flag was set before our stop bit, and the other
@@ -187,7 +213,10 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.send(3), Err(3));
     /// ```
     pub fn send(mut self, value: T) -> Result<(), T> {
-        let inner = self.inner.take().expect("a sender holds its channel until it sends");
+        let inner = self
+            .inner
+            .take()
+            .expect("a sender holds its channel until it sends");
         let mut state = inner.state.load(Ordering::Acquire);
         if state & CLOSED != 0 {
             return Err(value);
@@ -222,7 +251,9 @@ impl<T> Sender<T> {
     /// assert!(tx.is_closed());
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.inner.as_ref().is_some_and(|inner| inner.state.load(Ordering::Acquire) & CLOSED != 0)
+        self.inner
+            .as_ref()
+            .is_some_and(|inner| inner.state.load(Ordering::Acquire) & CLOSED != 0)
     }
 
     /// Waits until the receiver is dropped or closed.
@@ -249,9 +280,15 @@ impl<T> Sender<T> {
     /// assert!(tx.poll_closed(&mut cx).is_ready());
     /// ```
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(inner) = self.inner.as_ref() else { return Poll::Ready(()) };
+        let Some(inner) = self.inner.as_ref() else {
+            return Poll::Ready(());
+        };
         let state = inner.register(&inner.tx_waker, TX_WAKER_SET, CLOSED, cx.waker());
-        if state & CLOSED != 0 { Poll::Ready(()) } else { Poll::Pending }
+        if state & CLOSED != 0 {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     }
 }
 
@@ -280,14 +317,24 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        let Some(inner) = self.inner.as_ref() else { return Err(TryRecvError::Closed) };
+        let Some(inner) = self.inner.as_ref() else {
+            return Err(TryRecvError::Closed);
+        };
         let state = inner.state.load(Ordering::Acquire);
         if state & COMPLETE != 0 {
-            let value = if state & VALUE_SENT != 0 { inner.take_value() } else { None };
+            let value = if state & VALUE_SENT != 0 {
+                inner.take_value()
+            } else {
+                None
+            };
             self.inner = None;
             return value.ok_or(TryRecvError::Closed);
         }
-        if state & CLOSED != 0 { Err(TryRecvError::Closed) } else { Err(TryRecvError::Empty) }
+        if state & CLOSED != 0 {
+            Err(TryRecvError::Closed)
+        } else {
+            Err(TryRecvError::Empty)
+        }
     }
 
     /// Waits for the value, parking this thread. For use outside async code.
@@ -329,10 +376,17 @@ impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = self.inner.as_ref().expect("oneshot::Receiver polled after it completed");
+        let inner = self
+            .inner
+            .as_ref()
+            .expect("oneshot::Receiver polled after it completed");
         let state = inner.register(&inner.rx_waker, RX_WAKER_SET, COMPLETE | CLOSED, cx.waker());
         if state & COMPLETE != 0 {
-            let value = if state & VALUE_SENT != 0 { inner.take_value() } else { None };
+            let value = if state & VALUE_SENT != 0 {
+                inner.take_value()
+            } else {
+                None
+            };
             self.inner = None;
             return Poll::Ready(value.ok_or(RecvError(())));
         }
@@ -352,12 +406,16 @@ impl<T> Drop for Receiver<T> {
 
 impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("oneshot::Sender").field("closed", &self.is_closed()).finish()
+        f.debug_struct("oneshot::Sender")
+            .field("closed", &self.is_closed())
+            .finish()
     }
 }
 
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("oneshot::Receiver").field("done", &self.inner.is_none()).finish()
+        f.debug_struct("oneshot::Receiver")
+            .field("done", &self.inner.is_none())
+            .finish()
     }
 }

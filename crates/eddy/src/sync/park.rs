@@ -60,7 +60,8 @@ mod tests {
     fn block_on_waits_for_a_wake_from_another_thread() {
         let (tx, rx) = std::sync::mpsc::channel::<Waker>();
         let mut fired = false;
-        let waker_thread = thread::spawn(move || rx.recv().expect("the future sends its waker").wake());
+        let waker_thread =
+            thread::spawn(move || rx.recv().expect("the future sends its waker").wake());
         let value = block_on(
             "test",
             std::future::poll_fn(|cx| {

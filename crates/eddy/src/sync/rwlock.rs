@@ -70,7 +70,10 @@ impl<T> RwLock<T> {
     /// assert_eq!(lock.into_inner(), 1);
     /// ```
     pub fn new(value: T) -> Self {
-        RwLock { semaphore: FairSemaphore::new(MAX_READS), data: UnsafeCell::new(value) }
+        RwLock {
+            semaphore: FairSemaphore::new(MAX_READS),
+            data: UnsafeCell::new(value),
+        }
     }
 
     /// Consumes the lock and returns the value.
@@ -129,7 +132,9 @@ impl<T: ?Sized> RwLock<T> {
     /// assert!(lock.try_read().is_err());
     /// ```
     pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, TryLockError> {
-        self.semaphore.try_acquire(1).map_err(|_| TryLockError::new())?;
+        self.semaphore
+            .try_acquire(1)
+            .map_err(|_| TryLockError::new())?;
         Ok(RwLockReadGuard { lock: self })
     }
 
@@ -145,7 +150,9 @@ impl<T: ?Sized> RwLock<T> {
     /// assert!(lock.try_write().is_err());
     /// ```
     pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
-        self.semaphore.try_acquire(MAX_READS).map_err(|_| TryLockError::new())?;
+        self.semaphore
+            .try_acquire(MAX_READS)
+            .map_err(|_| TryLockError::new())?;
         Ok(RwLockWriteGuard { lock: self })
     }
 

@@ -102,7 +102,9 @@ impl Semaphore {
     /// assert_eq!(semaphore.available_permits(), 3);
     /// ```
     pub fn new(permits: usize) -> Self {
-        Semaphore { core: FairSemaphore::new(permits) }
+        Semaphore {
+            core: FairSemaphore::new(permits),
+        }
     }
 
     /// Free permits right now.
@@ -183,7 +185,10 @@ impl Semaphore {
     pub async fn acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
         let n = n as usize;
         self.core.acquire(n).await.map_err(|()| AcquireError(()))?;
-        Ok(SemaphorePermit { semaphore: self, permits: n })
+        Ok(SemaphorePermit {
+            semaphore: self,
+            permits: n,
+        })
     }
 
     /// Takes one permit if one is free and nobody waits.
@@ -215,7 +220,10 @@ impl Semaphore {
     /// ```
     pub fn try_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         self.core.try_acquire(n as usize)?;
-        Ok(SemaphorePermit { semaphore: self, permits: n as usize })
+        Ok(SemaphorePermit {
+            semaphore: self,
+            permits: n as usize,
+        })
     }
 
     /// Waits for one permit that is not tied to a borrow of the semaphore.
@@ -249,10 +257,16 @@ impl Semaphore {
     /// let permits = futures_lite::future::block_on(semaphore.clone().acquire_many_owned(4)).unwrap();
     /// assert_eq!(permits.num_permits(), 4);
     /// ```
-    pub async fn acquire_many_owned(self: Arc<Self>, n: u32) -> Result<OwnedSemaphorePermit, AcquireError> {
+    pub async fn acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, AcquireError> {
         let n = n as usize;
         self.core.acquire(n).await.map_err(|()| AcquireError(()))?;
-        Ok(OwnedSemaphorePermit { semaphore: self, permits: n })
+        Ok(OwnedSemaphorePermit {
+            semaphore: self,
+            permits: n,
+        })
     }
 
     /// Takes one owned permit if one is free and nobody waits.
@@ -281,9 +295,15 @@ impl Semaphore {
     /// let semaphore = Arc::new(eddy::sync::Semaphore::new(1));
     /// assert!(semaphore.clone().try_acquire_many_owned(2).is_err());
     /// ```
-    pub fn try_acquire_many_owned(self: Arc<Self>, n: u32) -> Result<OwnedSemaphorePermit, TryAcquireError> {
+    pub fn try_acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, TryAcquireError> {
         self.core.try_acquire(n as usize)?;
-        Ok(OwnedSemaphorePermit { semaphore: self, permits: n as usize })
+        Ok(OwnedSemaphorePermit {
+            semaphore: self,
+            permits: n as usize,
+        })
     }
 
     /// Closes the semaphore: every waiting and future acquire fails with an
@@ -311,7 +331,9 @@ impl Semaphore {
 
 impl fmt::Debug for Semaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Semaphore").field("available_permits", &self.available_permits()).finish()
+        f.debug_struct("Semaphore")
+            .field("available_permits", &self.available_permits())
+            .finish()
     }
 }
 
@@ -346,7 +368,9 @@ impl Drop for SemaphorePermit<'_> {
 
 impl fmt::Debug for SemaphorePermit<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SemaphorePermit").field("permits", &self.permits).finish()
+        f.debug_struct("SemaphorePermit")
+            .field("permits", &self.permits)
+            .finish()
     }
 }
 
@@ -395,6 +419,8 @@ impl Drop for OwnedSemaphorePermit {
 
 impl fmt::Debug for OwnedSemaphorePermit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OwnedSemaphorePermit").field("permits", &self.permits).finish()
+        f.debug_struct("OwnedSemaphorePermit")
+            .field("permits", &self.permits)
+            .finish()
     }
 }

@@ -66,7 +66,14 @@ pub(crate) struct WaiterList<T> {
 impl<T> WaiterList<T> {
     /// An empty list; allocates nothing until the first waiter.
     pub(crate) const fn new() -> Self {
-        WaiterList { slots: Vec::new(), head: NIL, tail: NIL, free: NIL, queued: 0, live: 0 }
+        WaiterList {
+            slots: Vec::new(),
+            head: NIL,
+            tail: NIL,
+            free: NIL,
+            queued: 0,
+            live: 0,
+        }
     }
 
     /// Whether no waiter is queued (granted-but-unread slots do not count).
@@ -82,7 +89,14 @@ impl<T> WaiterList<T> {
 
     /// Queues a new waiter at the back and returns its key.
     pub(crate) fn push_back(&mut self, data: T, waker: Waker) -> WaiterKey {
-        let slot = Slot { prev: self.tail, next: NIL, linked: true, occupied: true, waker: Some(waker), data };
+        let slot = Slot {
+            prev: self.tail,
+            next: NIL,
+            linked: true,
+            occupied: true,
+            waker: Some(waker),
+            data,
+        };
         let index = if self.free != NIL {
             let index = self.free;
             self.free = self.slots[index].next;
@@ -212,7 +226,10 @@ pub(crate) struct WakeList {
 impl WakeList {
     /// An empty list.
     pub(crate) const fn new() -> Self {
-        WakeList { wakers: [const { None }; WAKE_LIST_CAPACITY], len: 0 }
+        WakeList {
+            wakers: [const { None }; WAKE_LIST_CAPACITY],
+            len: 0,
+        }
     }
 
     /// Whether no more wakers fit.
@@ -260,7 +277,9 @@ mod tests {
     #[test]
     fn fifo_order_and_removal_from_the_middle() {
         let mut list = WaiterList::new();
-        let keys: Vec<_> = (0..5).map(|i| list.push_back(i, Waker::noop().clone())).collect();
+        let keys: Vec<_> = (0..5)
+            .map(|i| list.push_back(i, Waker::noop().clone()))
+            .collect();
         assert_eq!(list.remove(keys[2]), 2);
         assert_eq!(list.remove(keys[0]), 0);
         assert_eq!(list.len(), 3);

@@ -104,7 +104,12 @@ pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
         value_changed: Notify::new(),
         receivers_gone: Notify::new(),
     });
-    (Sender { shared: shared.clone() }, Receiver { shared, seen: 0 })
+    (
+        Sender {
+            shared: shared.clone(),
+        },
+        Receiver { shared, seen: 0 },
+    )
 }
 
 impl<T> Shared<T> {
@@ -170,7 +175,11 @@ impl<T> Sender<T> {
     /// assert!(!rx.has_changed().unwrap());
     /// ```
     pub fn send_if_modified(&self, modify: impl FnOnce(&mut T) -> bool) -> bool {
-        let mut guard = self.shared.value.write().unwrap_or_else(PoisonError::into_inner);
+        let mut guard = self
+            .shared
+            .value
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         if !modify(&mut guard) {
             return false;
         }
@@ -187,7 +196,10 @@ impl<T> Sender<T> {
     /// assert_eq!(*tx.borrow(), 5);
     /// ```
     pub fn borrow(&self) -> Ref<'_, T> {
-        Ref { guard: self.shared.read(), has_changed: false }
+        Ref {
+            guard: self.shared.read(),
+            has_changed: false,
+        }
     }
 
     /// A new receiver that counts the current value as seen.
@@ -202,7 +214,10 @@ impl<T> Sender<T> {
     pub fn subscribe(&self) -> Receiver<T> {
         self.shared.receivers.fetch_add(1, Ordering::AcqRel);
         let seen = self.shared.version.load(Ordering::Acquire) & !CLOSED;
-        Receiver { shared: self.shared.clone(), seen }
+        Receiver {
+            shared: self.shared.clone(),
+            seen,
+        }
     }
 
     /// Number of receivers.
@@ -254,7 +269,9 @@ impl<T> Drop for Sender<T> {
 
 impl<T: fmt::Debug> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("watch::Sender").field("value", &*self.borrow()).finish()
+        f.debug_struct("watch::Sender")
+            .field("value", &*self.borrow())
+            .finish()
     }
 }
 
@@ -270,7 +287,10 @@ impl<T> Receiver<T> {
     pub fn borrow(&self) -> Ref<'_, T> {
         let guard = self.shared.read();
         let version = self.shared.version.load(Ordering::Acquire) & !CLOSED;
-        Ref { guard, has_changed: version != self.seen }
+        Ref {
+            guard,
+            has_changed: version != self.seen,
+        }
     }
 
     /// Borrows the current value and marks it seen.
@@ -382,7 +402,10 @@ impl<T> Receiver<T> {
 impl<T> Clone for Receiver<T> {
     fn clone(&self) -> Self {
         self.shared.receivers.fetch_add(1, Ordering::AcqRel);
-        Receiver { shared: self.shared.clone(), seen: self.seen }
+        Receiver {
+            shared: self.shared.clone(),
+            seen: self.seen,
+        }
     }
 }
 
@@ -396,7 +419,9 @@ impl<T> Drop for Receiver<T> {
 
 impl<T: fmt::Debug> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("watch::Receiver").field("value", &*self.borrow()).finish()
+        f.debug_struct("watch::Receiver")
+            .field("value", &*self.borrow())
+            .finish()
     }
 }
 

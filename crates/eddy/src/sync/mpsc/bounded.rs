@@ -40,12 +40,19 @@ pub struct Permit<'a, T> {
 pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     assert!(capacity > 0, "mpsc bounded channel requires capacity > 0");
     let chan = Chan::new(Some(capacity));
-    (Sender { chan: chan.clone() }, Receiver { core: RxCore::new(chan) })
+    (
+        Sender { chan: chan.clone() },
+        Receiver {
+            core: RxCore::new(chan),
+        },
+    )
 }
 
 impl<T> Sender<T> {
     fn slots(&self) -> &FairSemaphore {
-        self.chan.slots().expect("a bounded channel has a slot semaphore")
+        self.chan
+            .slots()
+            .expect("a bounded channel has a slot semaphore")
     }
 
     /// Sends `value`, waiting for a free slot.
@@ -73,7 +80,9 @@ impl<T> Sender<T> {
     }
 
     fn push_holding_slot(&self, value: T) -> Result<(), SendError<T>> {
-        self.chan.push(value).inspect_err(|_| self.slots().release(1))
+        self.chan
+            .push(value)
+            .inspect_err(|_| self.slots().release(1))
     }
 
     /// Sends `value` if a slot is free right now.
@@ -217,7 +226,9 @@ impl<T> Sender<T> {
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
         self.chan.add_sender();
-        Sender { chan: self.chan.clone() }
+        Sender {
+            chan: self.chan.clone(),
+        }
     }
 }
 
@@ -229,7 +240,9 @@ impl<T> Drop for Sender<T> {
 
 impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("mpsc::Sender").field("capacity", &self.capacity()).finish()
+        f.debug_struct("mpsc::Sender")
+            .field("capacity", &self.capacity())
+            .finish()
     }
 }
 
@@ -253,7 +266,10 @@ impl<T> Permit<'_, T> {
 
 impl<T> Drop for Permit<'_, T> {
     fn drop(&mut self) {
-        self.chan.slots().expect("a bounded channel has a slot semaphore").release(1);
+        self.chan
+            .slots()
+            .expect("a bounded channel has a slot semaphore")
+            .release(1);
     }
 }
 
@@ -380,6 +396,8 @@ impl<T> Receiver<T> {
 
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("mpsc::Receiver").field("len", &self.len()).finish()
+        f.debug_struct("mpsc::Receiver")
+            .field("len", &self.len())
+            .finish()
     }
 }

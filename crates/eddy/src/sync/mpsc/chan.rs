@@ -170,7 +170,10 @@ pub(super) struct RxCore<T> {
 
 impl<T> RxCore<T> {
     pub(super) fn new(chan: Arc<Chan<T>>) -> Self {
-        RxCore { chan, local: VecDeque::new() }
+        RxCore {
+            chan,
+            local: VecDeque::new(),
+        }
     }
 
     /// Hands out the oldest private message, returning its slot.

@@ -29,7 +29,12 @@ pub struct UnboundedReceiver<T> {
 /// ```
 pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
     let chan = Chan::new(None);
-    (UnboundedSender { chan: chan.clone() }, UnboundedReceiver { core: RxCore::new(chan) })
+    (
+        UnboundedSender { chan: chan.clone() },
+        UnboundedReceiver {
+            core: RxCore::new(chan),
+        },
+    )
 }
 
 impl<T> UnboundedSender<T> {
@@ -86,7 +91,9 @@ impl<T> UnboundedSender<T> {
 impl<T> Clone for UnboundedSender<T> {
     fn clone(&self) -> Self {
         self.chan.add_sender();
-        UnboundedSender { chan: self.chan.clone() }
+        UnboundedSender {
+            chan: self.chan.clone(),
+        }
     }
 }
 
@@ -98,7 +105,9 @@ impl<T> Drop for UnboundedSender<T> {
 
 impl<T> fmt::Debug for UnboundedSender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("mpsc::UnboundedSender").field("closed", &self.is_closed()).finish()
+        f.debug_struct("mpsc::UnboundedSender")
+            .field("closed", &self.is_closed())
+            .finish()
     }
 }
 
@@ -212,6 +221,8 @@ impl<T> UnboundedReceiver<T> {
 
 impl<T> fmt::Debug for UnboundedReceiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("mpsc::UnboundedReceiver").field("len", &self.len()).finish()
+        f.debug_struct("mpsc::UnboundedReceiver")
+            .field("len", &self.len())
+            .finish()
     }
 }
