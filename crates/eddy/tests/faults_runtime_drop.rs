@@ -55,7 +55,7 @@ fn dropping_the_runtime_drops_parked_tasks_and_closes_sockets() {
                 eddy::spawn(async move {
                     let _guard = guard;
                     let mut buf = [0u8; 8];
-                    eddy::io::AsyncReadExt::read(&mut &*b, &mut buf).await
+                    eddy::io::AsyncReadExt::read(&mut &b, &mut buf).await
                 });
                 if p == 0 {
                     keep.push(a);
