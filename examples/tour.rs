@@ -371,13 +371,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("Each model runs in its own process; threads and RSS are that process's peak.\n");
     println!(
-        "{:<32} {:>10} {:>11} {:>10} {:>6}",
+        "{:<32} {:>10} {:>11} {:>10} {:>11}",
         "model", "wall time", "OS threads", "peak RSS", "ok"
     );
     for &model in Model::ALL {
         let row = measure(model, work)?;
         println!(
-            "{:<32} {:>8.2} s {:>11} {:>6.1} MiB {:>6}",
+            "{:<32} {:>8.2} s {:>11} {:>6.1} MiB {:>11}",
             row.model.label(),
             row.wall.as_secs_f64(),
             row.threads,
