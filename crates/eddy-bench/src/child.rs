@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::Duration;
 
 use clap::ValueEnum;
 
@@ -156,11 +157,29 @@ pub fn run_node(script: Script, n: u64, out_dir: &Path) -> io::Result<Figures> {
     run_workload(cmd, &format!("{script:?} on Node.js"))
 }
 
+/// How long one workload process may run before it is killed.
+const WORKLOAD_TIMEOUT: Duration = Duration::from_secs(120);
+
 fn run_workload(mut cmd: Command, what: &str) -> io::Result<Figures> {
     pin(&mut cmd, true);
-    let out = cmd
-        .output()
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| io::Error::new(e.kind(), format!("start {what}: {e}")))?;
+    // A hung workload must not hang the run: past the timeout it is
+    // killed. Workloads print one short line, so their pipes cannot fill
+    // while we poll.
+    let deadline = std::time::Instant::now() + WORKLOAD_TIMEOUT;
+    while child.try_wait()?.is_none() {
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let out = child.wait_with_output();
+    let out = out.map_err(|e| io::Error::new(e.kind(), format!("wait for {what}: {e}")))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = stdout.lines().rev().find(|l| l.starts_with("result "));
     match (out.status.success(), line) {

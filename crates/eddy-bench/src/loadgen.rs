@@ -331,3 +331,76 @@ pub fn burst(
         errors: client.errors,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{RESPONSE, RequestBuffer};
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    /// A thread-per-connection server answering every request with `reply`.
+    fn server(reply: &'static [u8]) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                std::thread::spawn(move || {
+                    let mut requests = RequestBuffer::new();
+                    loop {
+                        let n = match stream.read(requests.spare()) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => n,
+                        };
+                        for _ in 0..requests.filled(n).unwrap() {
+                            if stream.write_all(reply).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    fn config(addr: SocketAddr) -> LoadConfig {
+        LoadConfig {
+            addr,
+            connections: 4,
+            warmup: Duration::from_millis(20),
+            duration: Duration::from_millis(100),
+            protocol: Protocol::Http,
+        }
+    }
+
+    #[test]
+    fn counts_valid_replies_and_calls_back_once_measuring() {
+        let addr = server(RESPONSE);
+        let mut called = 0;
+        let r = run(&config(addr), || called += 1).unwrap();
+        assert_eq!(called, 1);
+        assert!(r.requests > 0);
+        assert_eq!(r.errors, 0);
+        assert_eq!(r.latency_ns.len(), r.requests);
+        assert!(r.latency_us(0.5) > 0.0);
+    }
+
+    #[test]
+    fn a_wrong_body_is_an_error_not_a_request() {
+        let addr = server(b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, world?");
+        let r = run(&config(addr), || {}).unwrap();
+        assert_eq!(r.requests, 0);
+        assert!(r.first_error.unwrap().contains("body"));
+    }
+
+    #[test]
+    fn burst_gets_one_reply_per_connection() {
+        let addr = server(RESPONSE);
+        let mut idle = false;
+        let r = burst(addr, 20, Protocol::Http, || idle = true).unwrap();
+        assert!(idle);
+        assert_eq!(r.errors, 0);
+    }
+}

@@ -138,9 +138,10 @@ impl Script {
         }
     }
 
-    /// Writes the script into `dir` and returns its path.
-    pub fn write(self, dir: &Path) -> io::Result<PathBuf> {
-        std::fs::create_dir_all(dir)
+    /// Writes the script into `<out>/node/` and returns its path.
+    pub fn write(self, out: &Path) -> io::Result<PathBuf> {
+        let dir = out.join("node");
+        std::fs::create_dir_all(&dir)
             .map_err(|e| io::Error::new(e.kind(), format!("create {}: {e}", dir.display())))?;
         let path = dir.join(self.file_name());
         std::fs::write(&path, self.source())
