@@ -162,10 +162,10 @@ fn mutex(c: &mut Criterion) {
     });
 
     group.throughput(Throughput::Elements(CONTENDED_TASKS * CONTENDED_LOCKS));
-    let rt = multi_thread();
+    // Four tasks each lock, increment, and hold the lock across a yield.
     macro_rules! contended {
-        ($mutex:ty) => {
-            rt.block_on(async {
+        ($rt:expr, $mutex:ty) => {
+            $rt.block_on(async {
                 let mutex = Arc::new(<$mutex>::new(0u64));
                 let tasks: Vec<_> = (0..CONTENDED_TASKS)
                     .map(|_| {
@@ -174,7 +174,7 @@ fn mutex(c: &mut Criterion) {
                             for _ in 0..CONTENDED_LOCKS {
                                 let mut guard = mutex.lock().await;
                                 *guard += 1;
-                                tokio::task::yield_now().await; // hold it across an await
+                                tokio::task::yield_now().await;
                             }
                         })
                     })
@@ -187,11 +187,18 @@ fn mutex(c: &mut Criterion) {
         };
     }
     group.sample_size(10);
-    group.bench_function("contended_4_tasks/eddy", |b| {
-        b.iter(|| contended!(eddy::sync::Mutex<u64>))
+    let (one, two) = (current_thread(), multi_thread());
+    group.bench_function("contended_4_tasks_1_thread/eddy", |b| {
+        b.iter(|| contended!(one, eddy::sync::Mutex<u64>))
     });
-    group.bench_function("contended_4_tasks/tokio", |b| {
-        b.iter(|| contended!(tokio::sync::Mutex<u64>))
+    group.bench_function("contended_4_tasks_1_thread/tokio", |b| {
+        b.iter(|| contended!(one, tokio::sync::Mutex<u64>))
+    });
+    group.bench_function("contended_4_tasks_2_threads/eddy", |b| {
+        b.iter(|| contended!(two, eddy::sync::Mutex<u64>))
+    });
+    group.bench_function("contended_4_tasks_2_threads/tokio", |b| {
+        b.iter(|| contended!(two, tokio::sync::Mutex<u64>))
     });
     group.finish();
 }
