@@ -267,7 +267,7 @@ fn raise_fd_limit(needed: u64) -> io::Result<()> {
             return Err(io::Error::last_os_error());
         }
     }
-    if (limit.rlim_cur as u64) < needed {
+    if limit.rlim_cur < needed {
         return Err(io::Error::other(format!(
             "{needed} file descriptors needed but the hard limit is {}: \
              raise it (`ulimit -Hn`) or lower --requests",

@@ -34,7 +34,7 @@ async fn echo_server() -> io::Result<SocketAddr> {
 fn echo_round_trips_and_sees_eof_after_close() {
     run(async {
         let addr = echo_server().await?;
-        let mut stream = TcpStream::connect(addr).await?;
+        let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
         assert!(stream.nodelay()?);
         assert_eq!(stream.peer_addr()?, addr);

@@ -56,6 +56,7 @@
 
 mod addr;
 mod split;
+mod stream_io;
 pub mod tcp;
 mod udp;
 pub mod unix;

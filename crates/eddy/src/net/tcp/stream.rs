@@ -11,6 +11,7 @@ use eddy_poll::net as poll_net;
 use futures_io::{AsyncRead, AsyncWrite};
 
 use crate::net::addr::{ToSocketAddrs, each_addr};
+use crate::net::stream_io;
 use crate::net::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::runtime::io::{Direction, PollEvented};
 
@@ -225,11 +226,11 @@ impl TcpStream {
     }
 
     fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_read(cx, buf)
+        stream_io::poll_read(&self.io, cx, buf)
     }
 
     fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
+        stream_io::poll_write(&self.io, cx, buf)
     }
 
     fn poll_write_vectored_priv(
@@ -237,7 +238,7 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_vectored(cx, bufs)
+        stream_io::poll_write_vectored(&self.io, cx, bufs)
     }
 }
 

@@ -12,6 +12,7 @@ use std::task::{Context, Poll};
 use eddy_poll::net as poll_net;
 use futures_io::{AsyncRead, AsyncWrite};
 
+use crate::net::stream_io;
 use crate::net::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::runtime::io::{Direction, PollEvented};
 
@@ -196,7 +197,7 @@ impl AsyncRead for UnixStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_read(cx, buf)
+        stream_io::poll_read(&self.io, cx, buf)
     }
 }
 
@@ -206,13 +207,13 @@ impl AsyncRead for &UnixStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_read(cx, buf)
+        stream_io::poll_read(&self.io, cx, buf)
     }
 }
 
 impl AsyncWrite for UnixStream {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
+        stream_io::poll_write(&self.io, cx, buf)
     }
 
     fn poll_write_vectored(
@@ -220,7 +221,7 @@ impl AsyncWrite for UnixStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_vectored(cx, bufs)
+        stream_io::poll_write_vectored(&self.io, cx, bufs)
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -234,7 +235,7 @@ impl AsyncWrite for UnixStream {
 
 impl AsyncWrite for &UnixStream {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
+        stream_io::poll_write(&self.io, cx, buf)
     }
 
     fn poll_write_vectored(
@@ -242,7 +243,7 @@ impl AsyncWrite for &UnixStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_vectored(cx, bufs)
+        stream_io::poll_write_vectored(&self.io, cx, bufs)
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -1,0 +1,91 @@
+//! Reading and writing a stream socket through its registration, with the
+//! edge-triggered shortcut: a read that returns less than was asked for
+//! drained the socket, and a write that took less than was offered filled
+//! it, so the readiness is cleared at once and the next call waits for the
+//! next edge instead of spending a system call to learn `WouldBlock`.
+//!
+//! The readiness word carries the reactor tick it was observed at, so
+//! clearing never forgets an edge that arrived after the operation.
+
+use std::io::{self, IoSlice, Read, Write};
+use std::task::{Context, Poll, ready};
+
+use eddy_poll::event::Source;
+
+use crate::runtime::io::{Direction, PollEvented};
+
+/// Reads into `buf`, waiting for readability.
+pub(crate) fn poll_read<'a, E: Source>(
+    io: &'a PollEvented<E>,
+    cx: &mut Context<'_>,
+    buf: &mut [u8],
+) -> Poll<io::Result<usize>>
+where
+    &'a E: Read,
+{
+    let registration = io.registration();
+    loop {
+        let event = ready!(registration.poll_ready(cx, Direction::Read))?;
+        match { io.get_ref() }.read(buf) {
+            Ok(n) => {
+                if n > 0 && n < buf.len() {
+                    registration.clear_readiness(event);
+                }
+                return Poll::Ready(Ok(n));
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => registration.clear_readiness(event),
+            Err(e) => return Poll::Ready(Err(e)),
+        }
+    }
+}
+
+/// Writes from `buf`, waiting for writability.
+pub(crate) fn poll_write<'a, E: Source>(
+    io: &'a PollEvented<E>,
+    cx: &mut Context<'_>,
+    buf: &[u8],
+) -> Poll<io::Result<usize>>
+where
+    &'a E: Write,
+{
+    let registration = io.registration();
+    loop {
+        let event = ready!(registration.poll_ready(cx, Direction::Write))?;
+        match { io.get_ref() }.write(buf) {
+            Ok(n) => {
+                if n > 0 && n < buf.len() {
+                    registration.clear_readiness(event);
+                }
+                return Poll::Ready(Ok(n));
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => registration.clear_readiness(event),
+            Err(e) => return Poll::Ready(Err(e)),
+        }
+    }
+}
+
+/// Writes from `bufs`, waiting for writability.
+pub(crate) fn poll_write_vectored<'a, E: Source>(
+    io: &'a PollEvented<E>,
+    cx: &mut Context<'_>,
+    bufs: &[IoSlice<'_>],
+) -> Poll<io::Result<usize>>
+where
+    &'a E: Write,
+{
+    let registration = io.registration();
+    let offered: usize = bufs.iter().map(|b| b.len()).sum();
+    loop {
+        let event = ready!(registration.poll_ready(cx, Direction::Write))?;
+        match { io.get_ref() }.write_vectored(bufs) {
+            Ok(n) => {
+                if n > 0 && n < offered {
+                    registration.clear_readiness(event);
+                }
+                return Poll::Ready(Ok(n));
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => registration.clear_readiness(event),
+            Err(e) => return Poll::Ready(Err(e)),
+        }
+    }
+}
