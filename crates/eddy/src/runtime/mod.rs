@@ -8,7 +8,7 @@
 //!   resources and timers hold, and what [`Handle::current`] returns inside
 //!   one.
 //!
-//! Internally: `scheduler` (current-thread today; multi-thread later),
+//! Internally: `scheduler` (current-thread and multi-thread),
 //! `driver` (the driver stack), `io` (registrations with the reactor),
 //! `coop` (the cooperative budget), `context` (the thread-local current
 //! runtime).
@@ -26,3 +26,8 @@ pub(crate) mod scheduler;
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use runtime::Runtime;
+
+/// The multi-thread scheduler's loom models (run by `tests/loom_mt.rs`).
+#[cfg(loom)]
+#[doc(hidden)]
+pub use scheduler::multi_thread::loom_models as __loom_mt;
