@@ -4,7 +4,7 @@ use std::io;
 use std::time::Duration;
 
 use super::driver::Driver;
-use super::scheduler::{self, Config, current_thread};
+use super::scheduler::{self, Config, current_thread, multi_thread};
 use super::{Handle, Runtime};
 
 /// Builds a [`Runtime`] with custom settings.
@@ -43,14 +43,25 @@ impl Builder {
         }
     }
 
-    /// A work-stealing runtime on a pool of worker threads.
-    ///
-    /// Not built yet: [`build`](Self::build) returns an error saying so
-    /// until the multi-thread scheduler lands.
+    /// A work-stealing runtime on a pool of worker threads (what
+    /// [`Runtime::new`] builds): each worker has its own run queue, idle
+    /// workers steal from busy ones, and one of the idle workers at a time
+    /// waits in the reactor.
     ///
     /// ```
-    /// let err = eddy::runtime::Builder::new_multi_thread().build().unwrap_err();
-    /// assert!(err.to_string().contains("not built yet"));
+    /// let rt = eddy::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .build()?;
+    /// let sum = rt.block_on(async {
+    ///     let tasks: Vec<_> = (0..8u64).map(|i| eddy::spawn(async move { i * i })).collect();
+    ///     let mut sum = 0;
+    ///     for task in tasks {
+    ///         sum += task.await.unwrap();
+    ///     }
+    ///     sum
+    /// });
+    /// assert_eq!(sum, 140);
+    /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn new_multi_thread() -> Builder {
         Builder {
@@ -68,7 +79,10 @@ impl Builder {
     }
 
     /// Worker threads of a multi-thread runtime (ignored by the
-    /// current-thread runtime).
+    /// current-thread runtime). The default is the `EDDY_WORKER_THREADS`
+    /// environment variable if set, else the number of CPUs. Must be 1 to
+    /// 4096: [`build`](Self::build) reports anything else as an error, as
+    /// it does a bad `EDDY_WORKER_THREADS`.
     pub fn worker_threads(&mut self, n: usize) -> &mut Self {
         self.worker_threads = Some(n);
         self
@@ -102,13 +116,19 @@ impl Builder {
                 }))
             }
             Kind::MultiThread => {
-                let _ = self.worker_threads;
-                Err(io::Error::new(
-                    io::ErrorKind::Unsupported,
-                    "build an eddy multi-thread runtime: the multi-thread scheduler is not built \
-                     yet; use Builder::new_current_thread() (or #[eddy::main(flavor = \
-                     \"current_thread\")])",
-                ))
+                let workers = match self.worker_threads {
+                    Some(n) => multi_thread::check_worker_threads(n)?,
+                    None => multi_thread::parse_worker_threads(
+                        std::env::var_os("EDDY_WORKER_THREADS").as_deref(),
+                    )?
+                    .unwrap_or_else(multi_thread::default_worker_threads),
+                };
+                let (driver, driver_handle) = Driver::new()?;
+                let handle =
+                    multi_thread::Handle::new(driver, driver_handle, self.config.clone(), workers)?;
+                Ok(Runtime::from_handle(Handle {
+                    inner: scheduler::Handle::MultiThread(handle),
+                }))
             }
         }
     }

@@ -95,8 +95,11 @@ impl Runtime {
     /// Shuts down, waiting at most `timeout` for work that cannot be
     /// cancelled. Tasks are cancelled at once (their futures dropped); the
     /// current-thread runtime starts no threads, so there is nothing to
-    /// wait for and this returns as soon as the tasks are dropped. The
-    /// bound matters once a blocking pool exists.
+    /// wait for and this returns as soon as the tasks are dropped. A
+    /// multi-thread runtime waits up to `timeout` for workers still inside
+    /// a task poll (or a `block_in_place` call); past it, their threads are
+    /// left to finish on their own and their tasks' futures are dropped by
+    /// whoever holds them.
     ///
     /// ```
     /// use std::time::Duration;
@@ -106,7 +109,7 @@ impl Runtime {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn shutdown_timeout(self, timeout: Duration) {
-        let _ = timeout;
+        self.handle.inner.shutdown_timeout(Some(timeout));
         drop(self);
     }
 

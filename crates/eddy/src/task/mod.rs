@@ -91,6 +91,41 @@ pub fn try_id() -> Option<Id> {
     context::current_task()
 }
 
+/// Runs `f`, a blocking call (a synchronous library, heavy computation),
+/// on the current worker thread without stalling the runtime's other
+/// tasks: the worker's run queue and its share of the driver move to a new
+/// thread first, and this thread leaves the pool once the current task's
+/// poll returns. Outside a runtime, or on a thread blocked in `block_on`,
+/// `f` simply runs.
+///
+/// # Panics
+///
+/// On a current-thread runtime (its only thread would block), with a
+/// message saying so.
+///
+/// ```
+/// let rt = eddy::runtime::Builder::new_multi_thread().worker_threads(2).build()?;
+/// let n = rt.block_on(async {
+///     eddy::spawn(async {
+///         eddy::task::block_in_place(|| {
+///             std::thread::sleep(std::time::Duration::from_millis(5));
+///             7
+///         })
+///     })
+///     .await
+///     .unwrap()
+/// });
+/// assert_eq!(n, 7);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[track_caller]
+pub fn block_in_place<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R,
+{
+    crate::runtime::scheduler::block_in_place(f)
+}
+
 /// Spawns a `Send` future onto the current runtime and returns a handle to
 /// its output. The task starts running when the runtime gets to it; it
 /// keeps running if the handle is dropped.

@@ -4,6 +4,7 @@
 //! whichever scheduler is behind it.
 
 pub(crate) mod current_thread;
+pub(crate) mod multi_thread;
 
 use std::future::Future;
 use std::panic::Location;
@@ -38,12 +39,14 @@ impl Default for Config {
 #[derive(Debug, Clone)]
 pub(crate) enum Handle {
     CurrentThread(Arc<current_thread::Handle>),
+    MultiThread(Arc<multi_thread::Handle>),
 }
 
 impl Handle {
     pub(crate) fn driver(&self) -> &driver::Handle {
         match self {
             Handle::CurrentThread(h) => &h.driver,
+            Handle::MultiThread(h) => &h.driver,
         }
     }
 
@@ -51,6 +54,7 @@ impl Handle {
     pub(crate) fn config(&self) -> &Config {
         match self {
             Handle::CurrentThread(h) => &h.config,
+            Handle::MultiThread(h) => &h.config,
         }
     }
 
@@ -65,6 +69,7 @@ impl Handle {
     {
         match self {
             Handle::CurrentThread(h) => h.spawn(future, Id::next(), location),
+            Handle::MultiThread(h) => h.spawn(future, Id::next(), location),
         }
     }
 
@@ -73,13 +78,45 @@ impl Handle {
         let _current = super::context::set_current(self);
         match self {
             Handle::CurrentThread(h) => h.block_on(future),
+            Handle::MultiThread(h) => h.block_on(future),
         }
     }
 
     pub(crate) fn shutdown(&self) {
+        self.shutdown_timeout(None);
+    }
+
+    /// Shuts down, waiting at most `timeout` (`None`: as long as it takes)
+    /// for worker threads still running a task.
+    pub(crate) fn shutdown_timeout(&self, timeout: Option<Duration>) {
         let _current = super::context::set_current(self);
         match self {
             Handle::CurrentThread(h) => h.shutdown(),
+            Handle::MultiThread(h) => h.shutdown(timeout),
         }
     }
+}
+
+/// Runs `f`, a blocking call, without stalling the other tasks: on a
+/// multi-thread worker the worker's queue and driver move to a new thread
+/// first. Outside a runtime (or on a thread that only calls `block_on`) it
+/// just runs `f`.
+///
+/// # Panics
+///
+/// On a current-thread runtime, whose only thread would be blocked.
+#[track_caller]
+pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
+    let on_current_thread =
+        super::context::with_current(|h| matches!(h, Handle::CurrentThread(_))).unwrap_or(false);
+    if on_current_thread {
+        panic!(
+            "eddy::task::block_in_place called on a current-thread runtime: it has no other \
+             thread to run the remaining tasks while this one blocks. Use a multi-thread \
+             runtime (Builder::new_multi_thread, #[eddy::main] or \
+             #[eddy::test(flavor = \"multi_thread\")]) or move the blocking call to its own \
+             thread."
+        );
+    }
+    multi_thread::block_in_place(f)
 }
