@@ -162,9 +162,10 @@ fn mutex(c: &mut Criterion) {
     });
 
     group.throughput(Throughput::Elements(CONTENDED_TASKS * CONTENDED_LOCKS));
-    // Four tasks each lock, increment, and hold the lock across a yield.
+    // Four tasks each lock, increment, and (if asked) hold the lock across a
+    // yield, so that the others queue behind it.
     macro_rules! contended {
-        ($rt:expr, $mutex:ty) => {
+        ($rt:expr, $mutex:ty, $hold_across_yield:expr) => {
             $rt.block_on(async {
                 let mutex = Arc::new(<$mutex>::new(0u64));
                 let tasks: Vec<_> = (0..CONTENDED_TASKS)
@@ -174,7 +175,9 @@ fn mutex(c: &mut Criterion) {
                             for _ in 0..CONTENDED_LOCKS {
                                 let mut guard = mutex.lock().await;
                                 *guard += 1;
-                                tokio::task::yield_now().await;
+                                if $hold_across_yield {
+                                    tokio::task::yield_now().await;
+                                }
                             }
                         })
                     })
@@ -189,16 +192,22 @@ fn mutex(c: &mut Criterion) {
     group.sample_size(10);
     let (one, two) = (current_thread(), multi_thread());
     group.bench_function("contended_4_tasks_1_thread/eddy", |b| {
-        b.iter(|| contended!(one, eddy::sync::Mutex<u64>))
+        b.iter(|| contended!(one, eddy::sync::Mutex<u64>, true))
     });
     group.bench_function("contended_4_tasks_1_thread/tokio", |b| {
-        b.iter(|| contended!(one, tokio::sync::Mutex<u64>))
+        b.iter(|| contended!(one, tokio::sync::Mutex<u64>, true))
     });
     group.bench_function("contended_4_tasks_2_threads/eddy", |b| {
-        b.iter(|| contended!(two, eddy::sync::Mutex<u64>))
+        b.iter(|| contended!(two, eddy::sync::Mutex<u64>, true))
     });
     group.bench_function("contended_4_tasks_2_threads/tokio", |b| {
-        b.iter(|| contended!(two, tokio::sync::Mutex<u64>))
+        b.iter(|| contended!(two, tokio::sync::Mutex<u64>, true))
+    });
+    group.bench_function("contended_4_tasks_2_threads_short_hold/eddy", |b| {
+        b.iter(|| contended!(two, eddy::sync::Mutex<u64>, false))
+    });
+    group.bench_function("contended_4_tasks_2_threads_short_hold/tokio", |b| {
+        b.iter(|| contended!(two, tokio::sync::Mutex<u64>, false))
     });
     group.finish();
 }
