@@ -62,6 +62,17 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `system` serving `protocol` and waits until it listens.
     pub fn spawn(system: System, protocol: Protocol, out_dir: &Path) -> io::Result<ServerProcess> {
+        Self::spawn_with(system, protocol, out_dir, None)
+    }
+
+    /// [`spawn`](Self::spawn), under callgrind when `callgrind_out` is set
+    /// (our own servers only).
+    pub fn spawn_with(
+        system: System,
+        protocol: Protocol,
+        out_dir: &Path,
+        callgrind_out: Option<&Path>,
+    ) -> io::Result<ServerProcess> {
         let mut cmd = if system.is_node() {
             let script = if system == System::Node {
                 Script::HttpServer
@@ -72,7 +83,15 @@ impl ServerProcess {
             cmd.arg(script.write(out_dir)?).arg(value_name(&protocol));
             cmd
         } else {
-            let mut cmd = Command::new(std::env::current_exe()?);
+            let exe = std::env::current_exe()?;
+            let mut cmd = match callgrind_out {
+                Some(out_file) => {
+                    let mut cmd = crate::callgrind::command(out_file);
+                    cmd.arg(exe);
+                    cmd
+                }
+                None => Command::new(exe),
+            };
             cmd.args(["serve", "--system", &value_name(&system)])
                 .args(["--protocol", &value_name(&protocol)]);
             cmd

@@ -29,6 +29,10 @@ pub struct Cli {
     /// load generator, to cross-check it.
     #[arg(long)]
     pub wrk: bool,
+    /// Also count the servers' user-space instructions per request under
+    /// callgrind (`http` and `echo`; needs valgrind).
+    #[arg(long)]
+    pub callgrind: bool,
     /// Rounds per system (median reported; at least 3 for a real run).
     #[arg(long)]
     pub rounds: Option<usize>,

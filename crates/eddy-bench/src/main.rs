@@ -18,6 +18,7 @@
 //! * [`child`]: child processes, pinning, CPU and memory readings.
 //! * [`report`]: tables, `report.md` and the SVG charts; [`machine`]: the
 //!   machine description.
+//! * [`callgrind`]: `--callgrind`, instructions per request.
 //! * [`sys`]: CPU affinity, `/proc` readings, `RLIMIT_NOFILE`.
 #![warn(
     missing_docs,
@@ -35,6 +36,7 @@ use cli::{Cli, Group, Role};
 
 #[macro_use]
 pub mod sys;
+pub mod callgrind;
 pub mod child;
 pub mod cli;
 pub mod loadgen;
@@ -99,6 +101,7 @@ fn bench(cli: &Cli) -> io::Result<()> {
         connections: cli.connections.max(1),
         out: cli.out.clone(),
         wrk: cli.wrk,
+        callgrind: cli.callgrind,
     };
     let groups: Vec<Group> = if cli.only.is_empty() {
         vec![

@@ -35,6 +35,8 @@ pub struct Settings {
     pub out: PathBuf,
     /// Use wrk for HTTP.
     pub wrk: bool,
+    /// Count instructions per request under callgrind.
+    pub callgrind: bool,
 }
 
 impl Settings {

@@ -6,6 +6,8 @@
 //! CPU µs per exchange (the steadier figure on a shared machine; see
 //! PERF.md), latency percentiles, and failed connections.
 
+use std::time::Duration;
+
 use crate::child::ServerProcess;
 use crate::loadgen::{self, LoadConfig};
 use crate::protocol::Protocol;
@@ -128,6 +130,17 @@ fn run(
         |s| s.label().to_string(),
         |system| measure(system, protocol, settings, use_wrk),
     );
+    let callgrind = settings.callgrind && crate::callgrind::installed();
+    if settings.callgrind && !callgrind {
+        sc.notes
+            .push("--callgrind: valgrind/callgrind_control not installed; skipped".into());
+    }
+    if callgrind {
+        // A third headline, beside throughput and CPU: the steadiest one.
+        sc.metrics
+            .insert(2, Metric::lower("user instructions", "instr/exchange"));
+        sc.headlines = 3;
+    }
     for entry in results {
         if let Some(first) = entry.errors.first() {
             sc.notes.push(format!(
@@ -140,7 +153,7 @@ fn run(
             continue;
         }
         let s = &entry.samples;
-        sc.rows.push(Row {
+        let mut row = Row {
             system: entry.system.label().to_string(),
             eddy: entry.system.is_eddy(),
             values: vec![
@@ -156,7 +169,24 @@ fn run(
             } else {
                 "both cores"
             },
-        });
+        };
+        if callgrind {
+            let instructions = if entry.system.is_node() {
+                None
+            } else {
+                eprintln!("{group}: callgrind: {}", entry.system.label());
+                match measure_instructions(entry.system, protocol, settings) {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        sc.notes
+                            .push(format!("{}: callgrind failed: {e}", entry.system.label()));
+                        None
+                    }
+                }
+            };
+            row.values.insert(2, instructions);
+        }
+        sc.rows.push(row);
         if !entry.system.pinned() {
             sc.notes.push(format!(
                 "{}: not pinned (shares both cores with the load generator)",
@@ -228,6 +258,60 @@ fn measure(
         p999: Some(result.latency_us(0.999)),
         errors: result.errors,
     })
+}
+
+/// Instructions per exchange of `system` under callgrind: counters zeroed
+/// after a warm-up, a 2 s window, one dump.
+fn measure_instructions(
+    system: System,
+    protocol: Protocol,
+    settings: &Settings,
+) -> Result<f64, String> {
+    let dir = settings.out.join("callgrind");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    let out_file = dir.join(format!(
+        "{}-{}.out",
+        crate::child::value_name(&system),
+        crate::child::value_name(&protocol)
+    ));
+    // Stale dumps of an earlier run must not be read as this one's.
+    let stem = out_file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    if let (Some(stem), Ok(entries)) = (stem, std::fs::read_dir(&dir)) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&stem) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    let server = ServerProcess::spawn_with(system, protocol, &settings.out, Some(&out_file))
+        .map_err(|e| e.to_string())?;
+    let pid = server.pid();
+    let cfg = LoadConfig {
+        addr: server.addr,
+        connections: settings.connections,
+        warmup: Duration::from_millis(500),
+        duration: Duration::from_secs(2),
+        protocol,
+    };
+    let mut zeroed = Ok(());
+    let result = std::thread::scope(|s| {
+        s.spawn(|| {
+            sys::pin_current_thread(1);
+            loadgen::run(&cfg, || zeroed = crate::callgrind::zero(pid))
+        })
+        .join()
+        .expect("the load generator does not panic")
+    })
+    .map_err(|e| e.to_string())?;
+    zeroed.map_err(|e| e.to_string())?;
+    crate::callgrind::dump(pid).map_err(|e| e.to_string())?;
+    if result.requests == 0 {
+        return Err("no valid replies under callgrind".into());
+    }
+    let total = crate::callgrind::instructions(&out_file).map_err(|e| e.to_string())?;
+    Ok(total as f64 / result.requests as f64)
 }
 
 fn cpu_per(before: Option<u64>, after: Option<u64>, requests: f64) -> Option<f64> {
