@@ -68,3 +68,8 @@ pub use interest::Interest;
 pub use poll::{Poll, Registry};
 pub use token::Token;
 pub use waker::Waker;
+
+/// The README's example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

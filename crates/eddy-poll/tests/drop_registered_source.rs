@@ -61,7 +61,11 @@ fn a_new_socket_on_a_reused_descriptor_starts_unregistered() {
     // the old number (nothing else in this process opens descriptors
     // meanwhile: the tests here take turns).
     let (e, f) = UnixStream::pair().unwrap();
-    let (mut reader, writer) = if e.as_raw_fd() == old_fd { (e, f) } else { (f, e) };
+    let (mut reader, writer) = if e.as_raw_fd() == old_fd {
+        (e, f)
+    } else {
+        (f, e)
+    };
     assert_eq!(reader.as_raw_fd(), old_fd, "descriptor was not reused");
     // Not AlreadyExists: the old registration went with the old socket.
     poll.registry()

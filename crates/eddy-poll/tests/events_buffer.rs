@@ -40,11 +40,19 @@ fn more_ready_sources_than_capacity_arrive_over_several_polls() {
     let mut seen = HashSet::new();
     while seen.len() < SOURCES {
         poll.poll(&mut events, Some(util::PATIENCE)).unwrap();
-        assert!(!events.is_empty(), "timed out with {} of {SOURCES}", seen.len());
+        assert!(
+            !events.is_empty(),
+            "timed out with {} of {SOURCES}",
+            seen.len()
+        );
         assert!(events.iter().len() <= 3);
         for event in &events {
             assert!(event.is_readable());
-            assert!(seen.insert(event.token()), "{:?} reported twice", event.token());
+            assert!(
+                seen.insert(event.token()),
+                "{:?} reported twice",
+                event.token()
+            );
         }
     }
     assert_eq!(seen, (0..SOURCES).map(Token).collect());
@@ -62,7 +70,10 @@ fn clear_forgets_the_last_poll_and_debug_lists_events() {
     poll.poll(&mut events, Some(util::PATIENCE)).unwrap();
     assert!(!events.is_empty());
     let listed = format!("{events:?}");
-    assert!(listed.contains("Token(5)") && listed.contains("readable: true"), "{listed}");
+    assert!(
+        listed.contains("Token(5)") && listed.contains("readable: true"),
+        "{listed}"
+    );
     events.clear();
     assert!(events.is_empty());
     assert_eq!(events.capacity(), 64);

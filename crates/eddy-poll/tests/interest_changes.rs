@@ -8,9 +8,7 @@ use std::os::fd::AsRawFd;
 
 use eddy_poll::net::{TcpListener, UnixStream};
 use eddy_poll::{Interest, Token};
-use util::{
-    ExpectEvent, Readiness, any_local_address, expect_events, expect_no_events, new_poll,
-};
+use util::{ExpectEvent, Readiness, any_local_address, expect_events, expect_no_events, new_poll};
 
 const B: Token = Token(1);
 
@@ -18,13 +16,19 @@ const B: Token = Token(1);
 fn interests_combine_and_split() {
     let all = Interest::READABLE | Interest::WRITABLE | Interest::PRIORITY;
     assert!(all.is_readable() && all.is_writable() && all.is_priority());
-    assert_eq!(Interest::READABLE.add(Interest::WRITABLE), Interest::READABLE | Interest::WRITABLE);
+    assert_eq!(
+        Interest::READABLE.add(Interest::WRITABLE),
+        Interest::READABLE | Interest::WRITABLE
+    );
     assert_eq!(
         all.remove(Interest::PRIORITY),
         Some(Interest::READABLE | Interest::WRITABLE)
     );
     assert_eq!(Interest::WRITABLE.remove(Interest::WRITABLE), None);
-    assert_eq!(Interest::WRITABLE.remove(Interest::READABLE), Some(Interest::WRITABLE));
+    assert_eq!(
+        Interest::WRITABLE.remove(Interest::READABLE),
+        Some(Interest::WRITABLE)
+    );
     let mut grown = Interest::READABLE;
     grown |= Interest::READABLE;
     assert_eq!(grown, Interest::READABLE);
@@ -47,7 +51,10 @@ fn a_readable_registration_ignores_writability() {
         &mut events,
         vec![ExpectEvent::new(B, Readiness::READABLE)],
     );
-    assert!(seen.iter().all(|(_, r)| !r.contains(Readiness::WRITABLE)), "{seen:?}");
+    assert!(
+        seen.iter().all(|(_, r)| !r.contains(Readiness::WRITABLE)),
+        "{seen:?}"
+    );
 }
 
 #[test]
@@ -88,9 +95,7 @@ fn out_of_band_data_is_reported_as_priority() {
         .unwrap();
 
     // SAFETY: sends one byte from a live buffer on a socket we own.
-    let sent = unsafe {
-        libc::send(client.as_raw_fd(), b"!".as_ptr().cast(), 1, libc::MSG_OOB)
-    };
+    let sent = unsafe { libc::send(client.as_raw_fd(), b"!".as_ptr().cast(), 1, libc::MSG_OOB) };
     assert_eq!(sent, 1, "send: {}", std::io::Error::last_os_error());
     let seen = expect_events(
         &mut poll,
@@ -98,5 +103,8 @@ fn out_of_band_data_is_reported_as_priority() {
         vec![ExpectEvent::new(B, Readiness::PRIORITY)],
     );
     // Priority data counts as readable.
-    assert!(seen.iter().any(|(t, r)| *t == B && r.contains(Readiness::READABLE)));
+    assert!(
+        seen.iter()
+            .any(|(t, r)| *t == B && r.contains(Readiness::READABLE))
+    );
 }

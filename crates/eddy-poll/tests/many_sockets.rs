@@ -40,7 +40,11 @@ fn ten_thousand_registered_sockets_are_each_reported_once() {
     let mut seen = HashSet::with_capacity(SOCKETS);
     while seen.len() < SOCKETS {
         poll.poll(&mut events, Some(util::PATIENCE)).unwrap();
-        assert!(!events.is_empty(), "timed out with {} of {SOCKETS}", seen.len());
+        assert!(
+            !events.is_empty(),
+            "timed out with {} of {SOCKETS}",
+            seen.len()
+        );
         for event in &events {
             assert!(event.is_readable());
             let i = event.token().0;

@@ -5,9 +5,7 @@ mod util;
 
 use std::os::fd::{AsRawFd, RawFd};
 
-use eddy_poll::net::{
-    TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream,
-};
+use eddy_poll::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream};
 use eddy_poll::{Interest, Poll, Token};
 use util::{ExpectEvent, Readiness, TempDir, any_local_address, expect_events, new_poll};
 

@@ -95,7 +95,10 @@ fn a_reset_is_reported_as_read_closed_and_error() {
         None => client.read(&mut [0u8; 8]).unwrap_err(),
     };
     assert_eq!(reset.kind(), ErrorKind::ConnectionReset);
-    assert!(flagged_error, "a reset must be flagged as an error: {seen:?}");
+    assert!(
+        flagged_error,
+        "a reset must be flagged as an error: {seen:?}"
+    );
 }
 
 #[test]
@@ -145,7 +148,11 @@ fn a_close_with_unread_data_resets_and_the_writer_sees_it() {
         // SAFETY: FIONREAD writes one c_int into a live local.
         let rc = unsafe { libc::ioctl(peer.as_raw_fd(), libc::FIONREAD, &mut n) };
         assert_eq!(rc, 0);
-        if n > 0 { Ok(()) } else { Err(ErrorKind::WouldBlock.into()) }
+        if n > 0 {
+            Ok(())
+        } else {
+            Err(ErrorKind::WouldBlock.into())
+        }
     });
     drop(peer);
     expect_events(

@@ -7,8 +7,8 @@
 
 mod util;
 
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -127,7 +127,10 @@ fn signals_during_an_untimed_poll_do_not_end_it_before_its_event() {
         .expect("poll must not fail with EINTR");
     done.store(true, Ordering::SeqCst);
     let sent = signaller.join().unwrap();
-    assert_eq!(events.iter().map(|e| e.token()).collect::<Vec<_>>(), [Token(1)]);
+    assert_eq!(
+        events.iter().map(|e| e.token()).collect::<Vec<_>>(),
+        [Token(1)]
+    );
     assert_eq!(sent, 5);
     assert!(CAUGHT.load(Ordering::SeqCst) >= caught_before + 5);
 }

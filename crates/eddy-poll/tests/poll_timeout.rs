@@ -61,7 +61,10 @@ fn a_zero_timeout_does_not_block() {
     // A hundred non-blocking polls take microseconds each; a blocking one
     // would take forever. The bound is only there to catch blocking.
     let took = start.elapsed();
-    assert!(took < Duration::from_secs(2), "100 zero-timeout polls took {took:?}");
+    assert!(
+        took < Duration::from_secs(2),
+        "100 zero-timeout polls took {took:?}"
+    );
 }
 
 #[test]
@@ -77,7 +80,10 @@ fn no_timeout_blocks_until_an_event_arrives() {
         remote.wake().unwrap();
     });
     poll.poll(&mut events, None).unwrap();
-    assert_eq!(events.iter().map(|e| e.token()).collect::<Vec<_>>(), [WAKER]);
+    assert_eq!(
+        events.iter().map(|e| e.token()).collect::<Vec<_>>(),
+        [WAKER]
+    );
     thread.join().unwrap();
 }
 
@@ -92,7 +98,8 @@ fn an_event_ends_a_long_timeout_early() {
         remote.wake().unwrap();
     });
     let start = Instant::now();
-    poll.poll(&mut events, Some(Duration::from_secs(60))).unwrap();
+    poll.poll(&mut events, Some(Duration::from_secs(60)))
+        .unwrap();
     assert!(!events.is_empty());
     assert!(start.elapsed() < Duration::from_secs(30));
     thread.join().unwrap();

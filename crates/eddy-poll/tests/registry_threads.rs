@@ -32,9 +32,7 @@ fn a_source_registered_during_a_blocked_poll_wakes_it() {
         wait_until_blocked_in_poll(poller);
         // The poll above knows nothing about this socket yet.
         let (mut a, mut b) = UnixStream::pair().unwrap();
-        registry
-            .register(&mut b, LATE, Interest::READABLE)
-            .unwrap();
+        registry.register(&mut b, LATE, Interest::READABLE).unwrap();
         a.write_all(b"late").unwrap();
         (a, b)
     });
@@ -55,9 +53,7 @@ fn registering_with_a_blocked_poll_reports_existing_readiness() {
         a.write_all(b"before").unwrap();
         wait_until_blocked_in_poll(poller);
         // Already readable when registered: the blocked poll reports it.
-        registry
-            .register(&mut b, LATE, Interest::READABLE)
-            .unwrap();
+        registry.register(&mut b, LATE, Interest::READABLE).unwrap();
         (a, b)
     });
     poll.poll(&mut events, None).unwrap();

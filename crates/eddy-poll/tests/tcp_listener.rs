@@ -11,8 +11,8 @@ use std::os::fd::{FromRawFd, IntoRawFd};
 use eddy_poll::net::TcpListener;
 use eddy_poll::{Interest, Token};
 use util::{
-    ExpectEvent, Readiness, any_local_address, assert_would_block, expect_events,
-    expect_no_events, new_poll,
+    ExpectEvent, Readiness, any_local_address, assert_would_block, expect_events, expect_no_events,
+    new_poll,
 };
 
 const LISTENER: Token = Token(0);

@@ -11,8 +11,8 @@ use std::os::fd::{FromRawFd, IntoRawFd};
 use eddy_poll::net::{TcpListener, TcpStream};
 use eddy_poll::{Events, Interest, Poll, Token};
 use util::{
-    ExpectEvent, Readiness, any_local_address, any_local_ipv6_address, assert_would_block,
-    drain, expect_events, new_poll,
+    ExpectEvent, Readiness, any_local_address, any_local_ipv6_address, assert_would_block, drain,
+    expect_events, new_poll,
 };
 
 const LISTENER: Token = Token(0);
@@ -107,7 +107,10 @@ fn connect_to_a_closed_port_reports_the_refusal() {
     );
     let err = stream.take_error().unwrap().expect("a pending error");
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
-    assert!(stream.take_error().unwrap().is_none(), "take_error clears it");
+    assert!(
+        stream.take_error().unwrap().is_none(),
+        "take_error clears it"
+    );
     assert!(stream.peer_addr().is_err());
 }
 

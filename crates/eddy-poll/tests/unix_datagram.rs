@@ -9,8 +9,7 @@ use std::os::unix::net as std_unix;
 use eddy_poll::net::UnixDatagram;
 use eddy_poll::{Interest, Token};
 use util::{
-    ExpectEvent, Readiness, TempDir, assert_would_block, expect_events, expect_no_events,
-    new_poll,
+    ExpectEvent, Readiness, TempDir, assert_would_block, expect_events, expect_no_events, new_poll,
 };
 
 const A: Token = Token(1);
@@ -70,10 +69,7 @@ fn bound_sockets_exchange_datagrams_by_path() {
 
     // Connected: send/recv without an address.
     b.connect(&a_path).unwrap();
-    assert_eq!(
-        b.peer_addr().unwrap().as_pathname(),
-        Some(a_path.as_path())
-    );
+    assert_eq!(b.peer_addr().unwrap().as_pathname(), Some(a_path.as_path()));
     b.send(b"hello a").unwrap();
     expect_events(
         &mut poll,

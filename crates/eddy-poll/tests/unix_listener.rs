@@ -9,8 +9,7 @@ use std::os::unix::net as std_unix;
 use eddy_poll::net::{UnixListener, UnixStream};
 use eddy_poll::{Interest, Token};
 use util::{
-    ExpectEvent, Readiness, TempDir, assert_would_block, expect_events, expect_no_events,
-    new_poll,
+    ExpectEvent, Readiness, TempDir, assert_would_block, expect_events, expect_no_events, new_poll,
 };
 
 const LISTENER: Token = Token(0);

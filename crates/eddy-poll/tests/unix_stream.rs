@@ -9,9 +9,7 @@ use std::os::unix::net as std_unix;
 
 use eddy_poll::net::{UnixListener, UnixStream};
 use eddy_poll::{Interest, Token};
-use util::{
-    ExpectEvent, Readiness, TempDir, assert_would_block, drain, expect_events, new_poll,
-};
+use util::{ExpectEvent, Readiness, TempDir, assert_would_block, drain, expect_events, new_poll};
 
 const A: Token = Token(1);
 const B: Token = Token(2);
