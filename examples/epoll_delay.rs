@@ -132,14 +132,14 @@ fn run(addr: SocketAddr, unit: Duration) -> io::Result<()> {
             if event.is_writable() || event.is_error() {
                 send_request(exchange, addr)?;
             }
-            if event.is_readable() || event.is_read_closed() {
-                if let Some((status, body)) = receive_response(exchange, i)? {
-                    let secs = start.elapsed().as_secs_f64();
-                    println!("{secs:7.3} s  stream {i}: {status} | {body}");
-                    exchange.done = true;
-                    poll.registry().deregister(&mut exchange.stream)?;
-                    remaining -= 1;
-                }
+            if (event.is_readable() || event.is_read_closed())
+                && let Some((status, body)) = receive_response(exchange, i)?
+            {
+                let secs = start.elapsed().as_secs_f64();
+                println!("{secs:7.3} s  stream {i}: {status} | {body}");
+                exchange.done = true;
+                poll.registry().deregister(&mut exchange.stream)?;
+                remaining -= 1;
             }
         }
     }
