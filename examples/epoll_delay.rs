@@ -17,6 +17,7 @@
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -51,8 +52,18 @@ struct Exchange {
     done: bool,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
+fn main() -> ExitCode {
+    match run_with(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("epoll_delay: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Starts the server unless `--addr` names one, then runs the client.
+fn run_with(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let (addr, server) = match &args.addr {
         Some(addr) => (resolve(addr)?, None),
         None => {
