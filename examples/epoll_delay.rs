@@ -123,7 +123,10 @@ fn run(addr: SocketAddr, unit: Duration) -> io::Result<()> {
     }
 
     // Never wait forever on a server that stopped answering.
-    let patience = unit * (REQUESTS as u32 + 1) + Duration::from_secs(10);
+    let patience = unit
+        .checked_mul(REQUESTS as u32 + 1)
+        .and_then(|d| d.checked_add(Duration::from_secs(10)))
+        .unwrap_or(Duration::MAX);
     let mut remaining = REQUESTS;
     while remaining > 0 {
         let left = patience.saturating_sub(start.elapsed());
