@@ -150,7 +150,7 @@ fn run(addr: SocketAddr, unit: Duration) -> io::Result<()> {
                 && let Some((status, body)) = receive_response(exchange, i)?
             {
                 let secs = start.elapsed().as_secs_f64();
-                println!("{secs:7.3} s  stream {i}: {status} | {body}");
+                println!("{secs:7.3} s  stream {i}: {status} | {}", body.trim_end());
                 exchange.done = true;
                 poll.registry().deregister(&mut exchange.stream)?;
                 remaining -= 1;
