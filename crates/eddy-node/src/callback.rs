@@ -197,7 +197,12 @@ impl LoopInner {
             None => {
                 eprintln!("Uncaught panic: {message}");
                 if !panicked_at.is_empty() {
-                    eprintln!("    at {}", panicked_at.trim_start_matches(" (panicked at ").trim_end_matches(')'));
+                    eprintln!(
+                        "    at {}",
+                        panicked_at
+                            .trim_start_matches(" (panicked at ")
+                            .trim_end_matches(')')
+                    );
                 }
                 eprintln!("    in a callback registered at {site}");
                 self.fail(error);

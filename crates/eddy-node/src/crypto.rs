@@ -8,7 +8,10 @@ use crate::Error;
 use crate::work::queue_work;
 
 fn unknown_digest(name: &str) -> Error {
-    Error::new("ERR_CRYPTO_INVALID_DIGEST", format!("Invalid digest: {name}"))
+    Error::new(
+        "ERR_CRYPTO_INVALID_DIGEST",
+        format!("Invalid digest: {name}"),
+    )
 }
 
 /// Derives `key_len` bytes with PBKDF2-HMAC (`digest`: `"sha256"` or

@@ -32,7 +32,10 @@ pub fn lookup(host: &str, cb: impl FnOnce(Result<Vec<IpAddr>, Error>) + 'static)
                 }
             }
             if ips.is_empty() {
-                return Err(Error::new("ENOTFOUND", format!("getaddrinfo ENOTFOUND {host}")));
+                return Err(Error::new(
+                    "ENOTFOUND",
+                    format!("getaddrinfo ENOTFOUND {host}"),
+                ));
             }
             Ok(ips)
         },

@@ -65,10 +65,7 @@ macro_rules! async_twin {
 /// # Panics
 /// If called outside a running loop.
 #[track_caller]
-pub fn read_file(
-    path: impl Into<PathBuf>,
-    cb: impl FnOnce(Result<Vec<u8>, Error>) + 'static,
-) {
+pub fn read_file(path: impl Into<PathBuf>, cb: impl FnOnce(Result<Vec<u8>, Error>) + 'static) {
     let path = path.into();
     queue_work(move || fs::read(&path).map_err(fail("open", &path)), cb);
 }
@@ -89,7 +86,10 @@ pub fn write_file(
     cb: impl FnOnce(Result<(), Error>) + 'static,
 ) {
     let (path, data) = (path.into(), data.into());
-    queue_work(move || fs::write(&path, data).map_err(fail("open", &path)), cb);
+    queue_work(
+        move || fs::write(&path, data).map_err(fail("open", &path)),
+        cb,
+    );
 }
 
 async_twin!(
@@ -183,7 +183,10 @@ async_twin!(
 #[track_caller]
 pub fn unlink(path: impl Into<PathBuf>, cb: impl FnOnce(Result<(), Error>) + 'static) {
     let path = path.into();
-    queue_work(move || fs::remove_file(&path).map_err(fail("unlink", &path)), cb);
+    queue_work(
+        move || fs::remove_file(&path).map_err(fail("unlink", &path)),
+        cb,
+    );
 }
 
 /// Creates a directory (Node's `fs.mkdir`; `recursive` creates parents and

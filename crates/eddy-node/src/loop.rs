@@ -105,10 +105,15 @@ thread_local! {
 /// If no loop runs on this thread (an API used outside `eddy_node::run`).
 #[track_caller]
 pub(crate) fn with_current<R>(f: impl FnOnce(&Rc<LoopInner>) -> R) -> R {
-    let lp = CURRENT
-        .with(|c| c.borrow().clone())
-        .expect("eddy-node API used outside a running loop (call it inside eddy_node::run)");
-    f(&lp)
+    // A shared borrow for the duration of `f`: only `Loop::run` borrows
+    // mutably, never while a callback (and so `f`) runs.
+    CURRENT.with(|c| {
+        let current = c.borrow();
+        let lp = current
+            .as_ref()
+            .expect("eddy-node API used outside a running loop (call it inside eddy_node::run)");
+        f(lp)
+    })
 }
 
 /// The loop running on this thread, if any.
@@ -132,7 +137,9 @@ pub struct Loop {
 
 impl fmt::Debug for Loop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Loop").field("id", &self.inner.id).finish_non_exhaustive()
+        f.debug_struct("Loop")
+            .field("id", &self.inner.id)
+            .finish_non_exhaustive()
     }
 }
 

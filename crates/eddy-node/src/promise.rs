@@ -85,7 +85,9 @@ impl<T> Future for Promise<T> {
 impl<T> fmt::Debug for Promise<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let resolved = self.state.borrow().value.is_some();
-        f.debug_struct("Promise").field("resolved", &resolved).finish()
+        f.debug_struct("Promise")
+            .field("resolved", &resolved)
+            .finish()
     }
 }
 

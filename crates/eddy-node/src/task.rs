@@ -16,8 +16,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use crate::callback::{Callback, catch_quietly};
-use crate::promise::{Promise, promise};
 use crate::r#loop::{LoopInner, try_current, with_current};
+use crate::promise::{Promise, promise};
 use crate::work::Remote;
 
 struct TaskSlot {

@@ -109,7 +109,11 @@ impl ThreadPool {
     /// started and none is running yet.
     pub fn execute(&self, job: impl FnOnce() + Send + 'static) -> Result<(), Error> {
         self.start_threads()?;
-        let mut state = self.shared.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut state = self
+            .shared
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         state.jobs.push_back(Box::new(job));
         drop(state);
         self.shared.work_ready.notify_one();
@@ -167,9 +171,8 @@ impl Drop for ThreadPool {
             .unwrap_or_else(PoisonError::into_inner)
             .shutting_down = true;
         self.shared.work_ready.notify_all();
-        let threads = std::mem::take(
-            &mut *self.threads.lock().unwrap_or_else(PoisonError::into_inner),
-        );
+        let threads =
+            std::mem::take(&mut *self.threads.lock().unwrap_or_else(PoisonError::into_inner));
         for handle in threads {
             let _ = handle.join();
         }

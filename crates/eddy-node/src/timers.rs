@@ -1,19 +1,23 @@
 //! Timers and immediates: `set_timeout`, `set_interval`, `set_immediate`.
 //!
-//! Timers live in a min-heap ordered by `(deadline, start id)` as libuv's
-//! timer heap: earlier deadlines first, equal deadlines in the order they
-//! were started. Deadlines are in loop-time milliseconds (the time cached at
+//! Timers fire in `(deadline, start id)` order, as libuv's timer heap:
+//! earlier deadlines first, equal deadlines in the order they were started.
+//! They are kept as Node keeps them, in one FIFO list per deadline (a
+//! `BTreeMap` of deadlines to queues): start ids only grow, so appending
+//! keeps each list in order, and a million timers over a thousand distinct
+//! deadlines cost O(1) each instead of a heap's O(log n).
+//!
+//! Deadlines are in loop-time milliseconds (the time cached at
 //! the start of the iteration), a delay below 1 ms becomes 1 ms as in Node,
 //! and an interval is re-armed relative to the loop time when it fires.
-//! Cancelled or re-armed timers leave stale heap entries that are skipped
+//! Cancelled or re-armed timers leave stale list entries that are skipped
 //! when popped (their start id no longer matches).
 //!
 //! Immediates run in the check phase, in the order they were set; those set
 //! while the check phase runs wait for the next iteration, as in Node.
 
 use std::cell::Cell;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
@@ -34,7 +38,7 @@ enum TimerCallback {
 }
 
 struct TimerEntry {
-    /// The start id of the heap entry that is current for this timer.
+    /// The start id of the list entry that is current for this timer.
     start_id: u64,
     delay: u64,
     repeat: bool,
@@ -47,7 +51,9 @@ struct TimerEntry {
 /// The loop's timers (phase 2).
 #[derive(Default)]
 pub(crate) struct TimerQueue {
-    heap: BinaryHeap<Reverse<(u64, u64, Key)>>,
+    /// Deadline -> (start id, timer) in start order; entries whose start id
+    /// is no longer the timer's are stale and skipped.
+    lists: BTreeMap<u64, VecDeque<(u64, Key)>>,
     entries: Slab<TimerEntry>,
     next_start_id: u64,
 }
@@ -56,7 +62,20 @@ impl TimerQueue {
     /// The earliest deadline among armed timers (stale entries included:
     /// a too-early wake-up is harmless).
     pub(crate) fn next_deadline(&self) -> Option<u64> {
-        self.heap.peek().map(|Reverse((deadline, _, _))| *deadline)
+        self.lists.first_key_value().map(|(deadline, _)| *deadline)
+    }
+
+    /// Removes and returns the first entry due at `now`, stale or not.
+    fn pop_due(&mut self, now: u64) -> Option<(u64, Key)> {
+        let mut first = self.lists.first_entry()?;
+        if *first.key() > now {
+            return None;
+        }
+        let entry = first.get_mut().pop_front();
+        if first.get().is_empty() {
+            first.remove();
+        }
+        entry
     }
 
     fn arm(&mut self, key: Key, deadline: u64, handles: &HandleCount) {
@@ -65,7 +84,10 @@ impl TimerQueue {
         if let Some(entry) = self.entries.get_mut(key) {
             entry.start_id = start_id;
             handles.set(&entry.flags, entry.flags.get() | ACTIVE);
-            self.heap.push(Reverse((deadline, start_id, key)));
+            self.lists
+                .entry(deadline)
+                .or_default()
+                .push_back((start_id, key));
         }
     }
 
@@ -74,13 +96,17 @@ impl TimerQueue {
             handles.set(&entry.flags, 0);
         }
         // Drop stale heads so an idle loop does not wake for dead timers.
-        while let Some(Reverse((_, start_id, head))) = self.heap.peek() {
-            match self.entries.get(*head) {
-                Some(entry) if entry.start_id == *start_id => break,
-                _ => {
-                    self.heap.pop();
+        while let Some(mut first) = self.lists.first_entry() {
+            let list = first.get_mut();
+            while let Some(&(start_id, head)) = list.front() {
+                match self.entries.get(head) {
+                    Some(entry) if entry.start_id == start_id => return,
+                    _ => {
+                        list.pop_front();
+                    }
                 }
             }
+            first.remove();
         }
     }
 }
@@ -91,13 +117,9 @@ pub(crate) fn run_due_timers(lp: &LoopInner) {
     loop {
         let (key, callback, site) = {
             let mut timers = lp.timers.borrow_mut();
-            let Some(&Reverse((deadline, start_id, key))) = timers.heap.peek() else {
+            let Some((start_id, key)) = timers.pop_due(now) else {
                 return;
             };
-            if deadline > now {
-                return;
-            }
-            timers.heap.pop();
             let Some(entry) = timers.entries.get_mut(key) else {
                 continue;
             };
@@ -148,7 +170,9 @@ pub struct Timeout {
 
 impl fmt::Debug for Timeout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Timeout").field("index", &self.key.index).finish()
+        f.debug_struct("Timeout")
+            .field("index", &self.key.index)
+            .finish()
     }
 }
 
@@ -209,7 +233,11 @@ impl Timeout {
 }
 
 fn node_delay(ms: u64) -> u64 {
-    if (1..=TIMEOUT_MAX).contains(&ms) { ms } else { 1 }
+    if (1..=TIMEOUT_MAX).contains(&ms) {
+        ms
+    } else {
+        1
+    }
 }
 
 #[track_caller]
@@ -342,7 +370,9 @@ pub struct Immediate {
 
 impl fmt::Debug for Immediate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Immediate").field("index", &self.key.index).finish()
+        f.debug_struct("Immediate")
+            .field("index", &self.key.index)
+            .finish()
     }
 }
 
@@ -353,7 +383,11 @@ impl Immediate {
                 return;
             }
             if let Some(entry) = lp.immediates.borrow().entries.get(self.key) {
-                let flags = if on { entry.flags.get() | REF } else { entry.flags.get() & !REF };
+                let flags = if on {
+                    entry.flags.get() | REF
+                } else {
+                    entry.flags.get() & !REF
+                };
                 lp.handles.set(&entry.flags, flags);
             }
         }

@@ -31,7 +31,8 @@ fn sequential_requests_on_a_keep_alive_agent() {
     let b = bodies.clone();
     with_server(
         move |req, res| {
-            p.borrow_mut().push(req.header("host").unwrap_or("").to_owned());
+            p.borrow_mut()
+                .push(req.header("host").unwrap_or("").to_owned());
             res.end(format!("hello {}", req.url));
         },
         move |addr, done| {
@@ -90,8 +91,14 @@ fn chunked_response_and_chunked_request() {
     );
     let response = got.borrow().clone().unwrap();
     assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
-    assert!(response.contains("Transfer-Encoding: chunked"), "{response}");
-    assert!(response.ends_with("a\r\npart one, \r\n8\r\npart two\r\n0\r\n\r\n"), "{response}");
+    assert!(
+        response.contains("Transfer-Encoding: chunked"),
+        "{response}"
+    );
+    assert!(
+        response.ends_with("a\r\npart one, \r\n8\r\npart two\r\n0\r\n\r\n"),
+        "{response}"
+    );
     assert_eq!(*seen_body.borrow(), b"abcdefg");
 }
 
@@ -107,12 +114,18 @@ fn client_reads_chunked_bodies() {
             res.end("c");
         },
         move |addr, done| {
-            http::request("POST", &format!("http://{addr}/"), &[], "body", move |res| {
-                let res = res.unwrap();
-                assert_eq!((res.status, res.header("x-test")), (201, Some("yes")));
-                *t.borrow_mut() = res.text();
-                done();
-            });
+            http::request(
+                "POST",
+                &format!("http://{addr}/"),
+                &[],
+                "body",
+                move |res| {
+                    let res = res.unwrap();
+                    assert_eq!((res.status, res.header("x-test")), (201, Some("yes")));
+                    *t.borrow_mut() = res.text();
+                    done();
+                },
+            );
         },
     );
     assert_eq!(*text.borrow(), "abc");
@@ -147,7 +160,10 @@ fn raw_exchange(request: Vec<u8>) -> String {
 #[test]
 fn malformed_request_gets_400_and_close() {
     let response = raw_exchange(b"GARBAGE \x00\x01 nonsense\r\n\r\n".to_vec());
-    assert!(response.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{response}");
+    assert!(
+        response.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+        "{response}"
+    );
     assert!(response.contains("Connection: close"), "{response}");
 }
 

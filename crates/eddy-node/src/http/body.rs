@@ -28,14 +28,19 @@ pub(crate) fn framing(
     let mut chunked = false;
     for header in headers {
         if header.name.eq_ignore_ascii_case("transfer-encoding") {
-            let value = std::str::from_utf8(header.value).map_err(|_| Malformed("transfer-encoding"))?;
+            let value =
+                std::str::from_utf8(header.value).map_err(|_| Malformed("transfer-encoding"))?;
             match value.rsplit(',').next().map(str::trim) {
                 Some(last) if last.eq_ignore_ascii_case("chunked") => chunked = true,
                 _ => return Err(Malformed("unsupported transfer-encoding")),
             }
         } else if header.name.eq_ignore_ascii_case("content-length") {
-            let value = std::str::from_utf8(header.value).map_err(|_| Malformed("content-length"))?;
-            let n: usize = value.trim().parse().map_err(|_| Malformed("content-length"))?;
+            let value =
+                std::str::from_utf8(header.value).map_err(|_| Malformed("content-length"))?;
+            let n: usize = value
+                .trim()
+                .parse()
+                .map_err(|_| Malformed("content-length"))?;
             if length.is_some_and(|l| l != n) {
                 return Err(Malformed("conflicting content-length"));
             }
@@ -71,7 +76,8 @@ pub(crate) fn decode_chunked(
         let line = &input[pos..pos + line_end];
         let size_text = line.split(|&b| b == b';').next().unwrap_or(line);
         let size_text = std::str::from_utf8(size_text).map_err(|_| Malformed("chunk size"))?;
-        let size = usize::from_str_radix(size_text.trim(), 16).map_err(|_| Malformed("chunk size"))?;
+        let size =
+            usize::from_str_radix(size_text.trim(), 16).map_err(|_| Malformed("chunk size"))?;
         pos += line_end + 2;
         if size == 0 {
             // Trailers: lines until an empty one.

@@ -10,12 +10,12 @@ use std::panic::Location;
 use std::rc::Rc;
 
 use super::body::{Framing, decode_chunked, framing};
-use super::{MAX_HEADERS, MAX_HEAD_SIZE};
+use super::{MAX_HEAD_SIZE, MAX_HEADERS};
 use crate::Error;
 use crate::callback::Callback;
+use crate::r#loop::with_current;
 use crate::net::{self, Socket};
 use crate::promise::{Promise, promise};
-use crate::r#loop::with_current;
 
 /// The largest response body the client buffers (64 MiB).
 pub const MAX_RESPONSE_BODY: usize = 64 * 1024 * 1024;
@@ -51,7 +51,9 @@ pub(crate) struct Agent {
 
 impl fmt::Debug for Agent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Agent").field("hosts", &self.idle.len()).finish()
+        f.debug_struct("Agent")
+            .field("hosts", &self.idle.len())
+            .finish()
     }
 }
 
@@ -67,7 +69,10 @@ struct Exchange {
 /// Splits `http://host:port/path` into (authority, path).
 fn parse_url(url: &str) -> Result<(String, String), Error> {
     let rest = url.strip_prefix("http://").ok_or_else(|| {
-        Error::new("ERR_INVALID_URL", format!("only http:// URLs are supported: {url:?}"))
+        Error::new(
+            "ERR_INVALID_URL",
+            format!("only http:// URLs are supported: {url:?}"),
+        )
     })?;
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -152,10 +157,7 @@ fn install(socket: &Socket, exchange: &Rc<RefCell<Exchange>>) {
     socket.on_error(move |error| finish(&ex, Err(error)));
     let ex = Rc::clone(exchange);
     socket.on_close(move |_| {
-        finish(
-            &ex,
-            Err(Error::new("ECONNRESET", "socket hang up")),
-        );
+        finish(&ex, Err(Error::new("ECONNRESET", "socket hang up")));
     });
 }
 
@@ -198,7 +200,12 @@ fn try_complete(exchange: &Rc<RefCell<Exchange>>, socket: &Socket, eof: bool) {
                 socket.unref();
                 let authority = exchange.borrow().authority.clone();
                 with_current(|lp| {
-                    lp.agent.borrow_mut().idle.entry(authority).or_default().push(parked)
+                    lp.agent
+                        .borrow_mut()
+                        .idle
+                        .entry(authority)
+                        .or_default()
+                        .push(parked)
                 });
             } else {
                 socket.end("");
@@ -220,7 +227,10 @@ fn parse_response(
     let head_len = match res.parse(buf) {
         Ok(httparse::Status::Complete(n)) => n,
         Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD_SIZE => {
-            return Err(Error::new("HPE_HEADER_OVERFLOW", "response head over 16 KiB"));
+            return Err(Error::new(
+                "HPE_HEADER_OVERFLOW",
+                "response head over 16 KiB",
+            ));
         }
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(e) => return Err(Error::new("HPE_INVALID", format!("bad response: {e}"))),
@@ -247,7 +257,12 @@ fn parse_response(
     let headers: Vec<(String, String)> = res
         .headers
         .iter()
-        .map(|h| (h.name.to_owned(), String::from_utf8_lossy(h.value).into_owned()))
+        .map(|h| {
+            (
+                h.name.to_owned(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
         .collect();
     let close = super::find_header(&headers, "connection")
         .is_some_and(|c| c.to_ascii_lowercase().contains("close"));
@@ -294,7 +309,9 @@ pub fn request_async(
     body: impl Into<Vec<u8>>,
 ) -> Promise<Result<ClientResponse, Error>> {
     let (resolver, promise) = promise();
-    request(method, url, headers, body, move |result| resolver.resolve(result));
+    request(method, url, headers, body, move |result| {
+        resolver.resolve(result)
+    });
     promise
 }
 
@@ -304,12 +321,26 @@ mod tests {
 
     #[test]
     fn parses_length_chunked_and_close_delimited() {
-        let r = parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi", false, false)
-            .unwrap()
-            .unwrap();
-        assert_eq!((r.0.status, r.0.body.as_slice(), r.1), (200, &b"hi"[..], true));
+        let r = parse_response(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+            false,
+            false,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (r.0.status, r.0.body.as_slice(), r.1),
+            (200, &b"hi"[..], true)
+        );
         let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n";
-        assert_eq!(parse_response(chunked, false, false).unwrap().unwrap().0.body, b"hi");
+        assert_eq!(
+            parse_response(chunked, false, false)
+                .unwrap()
+                .unwrap()
+                .0
+                .body,
+            b"hi"
+        );
         let until_close = b"HTTP/1.0 200 OK\r\n\r\nbody";
         assert!(parse_response(until_close, false, false).unwrap().is_none());
         let (r, reusable) = parse_response(until_close, false, true).unwrap().unwrap();
@@ -318,7 +349,10 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(parse_url("http://a:1/x").unwrap(), ("a:1".into(), "/x".into()));
+        assert_eq!(
+            parse_url("http://a:1/x").unwrap(),
+            ("a:1".into(), "/x".into())
+        );
         assert_eq!(parse_url("http://a").unwrap(), ("a:80".into(), "/".into()));
         assert!(parse_url("https://a/").is_err());
         assert!(parse_url("http:///x").is_err());

@@ -7,10 +7,8 @@ mod body;
 mod client;
 mod server;
 
-pub use client::{
-    ClientResponse, MAX_RESPONSE_BODY, get, get_async, request, request_async,
-};
 pub(crate) use client::Agent;
+pub use client::{ClientResponse, MAX_RESPONSE_BODY, get, get_async, request, request_async};
 pub use server::{MAX_BODY, Request, Response, Server, create_server};
 
 /// The largest request or response head (16 KiB, as Node): a server answers

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 
 use super::body::{Framing, decode_chunked, encode_chunk, framing};
-use super::{MAX_HEADERS, MAX_HEAD_SIZE, reason};
+use super::{MAX_HEAD_SIZE, MAX_HEADERS, reason};
 use crate::Error;
 use crate::net::{self, Socket};
 
@@ -66,7 +66,9 @@ pub struct Server {
 
 impl fmt::Debug for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Server").field("net", &self.net).finish_non_exhaustive()
+        f.debug_struct("Server")
+            .field("net", &self.net)
+            .finish_non_exhaustive()
     }
 }
 
@@ -259,7 +261,12 @@ fn parse_request(buf: &[u8]) -> Parsed {
     let headers: Vec<(String, String)> = req
         .headers
         .iter()
-        .map(|h| (h.name.to_owned(), String::from_utf8_lossy(h.value).into_owned()))
+        .map(|h| {
+            (
+                h.name.to_owned(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
         .collect();
     let connection = super::find_header(&headers, "connection").map(str::to_ascii_lowercase);
     let keep_alive = match connection.as_deref() {
@@ -436,7 +443,10 @@ mod tests {
         let Parsed::Request(req, used, keep_alive) = parse_request(input) else {
             panic!("not parsed");
         };
-        assert_eq!((req.method.as_str(), req.url.as_str(), keep_alive), ("GET", "/a", true));
+        assert_eq!(
+            (req.method.as_str(), req.url.as_str(), keep_alive),
+            ("GET", "/a", true)
+        );
         assert!(matches!(parse_request(&input[used..]), Parsed::Request(r, _, _) if r.url == "/b"));
     }
 
@@ -447,10 +457,15 @@ mod tests {
         big.extend(std::iter::repeat_n(b'a', MAX_HEAD_SIZE + 1));
         assert_eq!(status_of(&big), Some(431));
         assert_eq!(
-            status_of(b"POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            status_of(
+                b"POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"
+            ),
             Some(400)
         );
-        assert_eq!(status_of(b"POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n"), Some(413));
+        assert_eq!(
+            status_of(b"POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n"),
+            Some(413)
+        );
     }
 
     #[test]

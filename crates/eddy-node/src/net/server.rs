@@ -94,7 +94,8 @@ impl Server {
         self.inner.token.set(Some(token));
         *self.inner.listener.borrow_mut() = Some(listener);
         self.inner.address.set(Some(local));
-        lp.handles.set(&self.inner.flags, self.inner.flags.get() | ACTIVE);
+        lp.handles
+            .set(&self.inner.flags, self.inner.flags.get() | ACTIVE);
         Ok(local)
     }
 
@@ -112,12 +113,17 @@ impl Server {
     pub fn close(&self, cb: impl FnOnce() + 'static) {
         let site = Location::caller();
         with_current(|lp| {
-            self.inner.on_close.borrow_mut().push(Callback::new(site, cb));
+            self.inner
+                .on_close
+                .borrow_mut()
+                .push(Callback::new(site, cb));
             if self.inner.flags.get() & CLOSING == 0 {
-                lp.handles.set(&self.inner.flags, self.inner.flags.get() | CLOSING);
-                if let (Some(mut listener), Some(token)) =
-                    (self.inner.listener.borrow_mut().take(), self.inner.token.take())
-                {
+                lp.handles
+                    .set(&self.inner.flags, self.inner.flags.get() | CLOSING);
+                if let (Some(mut listener), Some(token)) = (
+                    self.inner.listener.borrow_mut().take(),
+                    self.inner.token.take(),
+                ) {
                     lp.deregister_io(&mut listener, token);
                 }
                 // Drop the connection callback: breaks closure cycles.
@@ -140,13 +146,19 @@ impl Server {
 
     /// Lets the loop exit while the server listens.
     pub fn unref(&self) -> &Self {
-        with_current(|lp| lp.handles.set(&self.inner.flags, self.inner.flags.get() & !REF));
+        with_current(|lp| {
+            lp.handles
+                .set(&self.inner.flags, self.inner.flags.get() & !REF)
+        });
         self
     }
 
     /// Makes the server keep the loop alive again (the default).
     pub fn ref_(&self) -> &Self {
-        with_current(|lp| lp.handles.set(&self.inner.flags, self.inner.flags.get() | REF));
+        with_current(|lp| {
+            lp.handles
+                .set(&self.inner.flags, self.inner.flags.get() | REF)
+        });
         self
     }
 }
@@ -154,7 +166,8 @@ impl Server {
 impl ServerInner {
     /// An accepted socket closed.
     pub(crate) fn connection_closed(&self, lp: &LoopInner) {
-        self.connections.set(self.connections.get().saturating_sub(1));
+        self.connections
+            .set(self.connections.get().saturating_sub(1));
         self.close_if_drained(lp);
     }
 

@@ -245,13 +245,19 @@ impl Socket {
 
     /// Lets the loop exit while this socket is open.
     pub fn unref(&self) -> &Self {
-        with_current(|lp| lp.handles.set(&self.inner.flags, self.inner.flags.get() & !REF));
+        with_current(|lp| {
+            lp.handles
+                .set(&self.inner.flags, self.inner.flags.get() & !REF)
+        });
         self
     }
 
     /// Makes the socket keep the loop alive again (the default).
     pub fn ref_(&self) -> &Self {
-        with_current(|lp| lp.handles.set(&self.inner.flags, self.inner.flags.get() | REF));
+        with_current(|lp| {
+            lp.handles
+                .set(&self.inner.flags, self.inner.flags.get() | REF)
+        });
         self
     }
 
@@ -331,7 +337,10 @@ impl IoHandler for SocketInner {
                 Err(e) if e.kind() == io::ErrorKind::NotConnected => return,
                 Err(e) => {
                     let addr = self.state.borrow().peer.map(|a| a.to_string());
-                    self.fail(lp, Error::from_io_addr(e, "connect", addr.unwrap_or_default()));
+                    self.fail(
+                        lp,
+                        Error::from_io_addr(e, "connect", addr.unwrap_or_default()),
+                    );
                     return;
                 }
             }
@@ -378,7 +387,10 @@ impl SocketInner {
                 break;
             }
             let result = match &*self.stream.borrow() {
-                Some(stream) => { let mut s: &TcpStream = stream; s.read(&mut buf) }
+                Some(stream) => {
+                    let mut s: &TcpStream = stream;
+                    s.read(&mut buf)
+                }
                 None => break,
             };
             match result {
@@ -417,7 +429,10 @@ impl SocketInner {
                 }
                 let (front, _) = state.out.as_slices();
                 match &*self.stream.borrow() {
-                    Some(stream) => { let mut s: &TcpStream = stream; s.write(front) }
+                    Some(stream) => {
+                        let mut s: &TcpStream = stream;
+                        s.write(front)
+                    }
                     None => return,
                 }
             };
@@ -444,10 +459,17 @@ impl SocketInner {
         };
         if drain && from_write {
             let inner = Rc::clone(self);
-            let site = self.handlers.borrow().drain.as_ref().map_or(Location::caller(), |h| h.site);
-            lp.next_ticks.borrow_mut().push_back(Callback::new(site, move || {
-                with_current(|lp| inner.emit(lp, |h| &mut h.drain, |f| f()));
-            }));
+            let site = self
+                .handlers
+                .borrow()
+                .drain
+                .as_ref()
+                .map_or(Location::caller(), |h| h.site);
+            lp.next_ticks
+                .borrow_mut()
+                .push_back(Callback::new(site, move || {
+                    with_current(|lp| inner.emit(lp, |h| &mut h.drain, |f| f()));
+                }));
         } else if drain {
             self.emit(lp, |h| &mut h.drain, |f| f());
         }
@@ -474,7 +496,9 @@ impl SocketInner {
             return;
         }
         lp.handles.set(&self.flags, self.flags.get() | CLOSING);
-        if let (Some(mut stream), Some(token)) = (self.stream.borrow_mut().take(), self.token.take()) {
+        if let (Some(mut stream), Some(token)) =
+            (self.stream.borrow_mut().take(), self.token.take())
+        {
             lp.deregister_io(&mut stream, token);
         }
         let had_error = had_error || self.state.borrow().had_error;
@@ -485,16 +509,18 @@ impl SocketInner {
             .close
             .as_ref()
             .map_or(Location::caller(), |h| h.site);
-        lp.closing.borrow_mut().push_back(Callback::new(site, move || {
-            // Take every handler: this breaks Socket <-> closure cycles.
-            let handlers = std::mem::take(&mut *inner.handlers.borrow_mut());
-            if let Some(server) = inner.server.as_ref() {
-                with_current(|lp| server.connection_closed(lp));
-            }
-            if let Some(mut close) = handlers.close {
-                (close.f)(had_error);
-            }
-        }));
+        lp.closing
+            .borrow_mut()
+            .push_back(Callback::new(site, move || {
+                // Take every handler: this breaks Socket <-> closure cycles.
+                let handlers = std::mem::take(&mut *inner.handlers.borrow_mut());
+                if let Some(server) = inner.server.as_ref() {
+                    with_current(|lp| server.connection_closed(lp));
+                }
+                if let Some(mut close) = handlers.close {
+                    (close.f)(had_error);
+                }
+            }));
     }
 }
 

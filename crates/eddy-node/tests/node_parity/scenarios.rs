@@ -495,7 +495,10 @@ fn write_backpressure_and_drain() {
         let c2 = c.clone();
         c.on_connect(move || {
             println!("small write returned {}", c2.write("x"));
-            println!("big write returned {}", c2.write(vec![b'x'; 4 * 1024 * 1024]));
+            println!(
+                "big write returned {}",
+                c2.write(vec![b'x'; 4 * 1024 * 1024])
+            );
             let c3 = c2.clone();
             c2.on_drain(move || {
                 println!("drain");
