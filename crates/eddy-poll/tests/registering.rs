@@ -289,3 +289,25 @@ fn a_connecting_stream_can_be_registered_before_the_connect_finishes() {
         vec![ExpectEvent::new(FIRST, Readiness::WRITABLE)],
     );
 }
+
+#[test]
+fn dropping_a_poll_leaves_its_sources_usable_elsewhere() {
+    let (mut a, mut b) = UnixStream::pair().unwrap();
+    {
+        let old = Poll::new().unwrap();
+        old.registry()
+            .register(&mut b, FIRST, Interest::READABLE)
+            .unwrap();
+    }
+    let (mut poll, mut events) = new_poll();
+    poll.registry()
+        .register(&mut b, SECOND, Interest::READABLE)
+        .unwrap();
+    a.write_all(b"moved").unwrap();
+    let seen = expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(SECOND, Readiness::READABLE)],
+    );
+    assert!(seen.iter().all(|(t, _)| *t == SECOND), "{seen:?}");
+}

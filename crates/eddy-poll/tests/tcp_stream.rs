@@ -346,3 +346,57 @@ fn from_std_and_raw_descriptors_round_trip() {
     drain(&mut stream, &mut got).unwrap();
     assert_eq!(got, b"std");
 }
+
+#[test]
+fn shutdown_read_makes_reads_return_end_of_stream() {
+    let (mut poll, mut events) = new_poll();
+    let (mut client, _server) = connected_pair(&mut poll, &mut events);
+    client.shutdown(Shutdown::Read).unwrap();
+    assert_eq!(client.read(&mut [0u8; 8]).unwrap(), 0);
+}
+
+#[test]
+fn shutdown_both_is_read_closed_for_the_peer_and_stops_our_writes() {
+    let (mut poll, mut events) = new_poll();
+    let (mut client, mut server) = connected_pair(&mut poll, &mut events);
+    client.shutdown(Shutdown::Both).unwrap();
+    expect_events(
+        &mut poll,
+        &mut events,
+        vec![ExpectEvent::new(SERVER, Readiness::READ_CLOSED)],
+    );
+    assert_eq!(server.read(&mut [0u8; 8]).unwrap(), 0);
+    assert!(client.write(b"late").is_err());
+}
+
+#[test]
+fn data_written_just_before_a_drop_is_all_delivered() {
+    let (mut poll, mut events) = new_poll();
+    let (mut client, mut server) = connected_pair(&mut poll, &mut events);
+    let payload: Vec<u8> = (0..32 * 1024).map(|i| i as u8).collect();
+    client.write_all(&payload).unwrap();
+    drop(client);
+
+    let mut got = Vec::new();
+    loop {
+        expect_events(
+            &mut poll,
+            &mut events,
+            vec![ExpectEvent::new(SERVER, Readiness::READABLE)],
+        );
+        if drain(&mut server, &mut got).unwrap() {
+            break;
+        }
+    }
+    assert_eq!(got, payload);
+}
+
+#[test]
+fn net_types_can_move_between_threads() {
+    util::assert_send_sync::<TcpStream>();
+    util::assert_send_sync::<TcpListener>();
+    util::assert_send_sync::<eddy_poll::net::UdpSocket>();
+    util::assert_send_sync::<eddy_poll::net::UnixStream>();
+    util::assert_send_sync::<eddy_poll::net::UnixListener>();
+    util::assert_send_sync::<eddy_poll::net::UnixDatagram>();
+}
