@@ -1,7 +1,8 @@
 //! `eddy::sync` against `tokio::sync`, in the same run, on the same executor.
 //!
 //! Both sides run on a tokio runtime (current-thread for one producer,
-//! two-worker multi-thread for four) so a row differs only by the primitive.
+//! two-worker multi-thread for four) so a row differs only by the primitive;
+//! `mpsc_on_eddy_runtime` then runs Eddy's channels on Eddy's runtime.
 //! Single operations (oneshot, uncontended lock, semaphore) are polled once
 //! with a no-op waker: no executor at all.
 //!
@@ -45,12 +46,12 @@ fn multi_thread() -> tokio::runtime::Runtime {
 
 /// Sends `MESSAGES` split over `producers` tasks, receives them all.
 macro_rules! mpsc_round {
-    ($rt:expr, $producers:expr, $make:expr, $send:ident, $await_send:tt) => {{
+    ($spawn:path, $rt:expr, $producers:expr, $make:expr, $send:ident, $await_send:tt) => {{
         $rt.block_on(async {
             let (tx, mut rx) = $make;
             for _ in 0..$producers {
                 let tx = tx.clone();
-                tokio::spawn(async move {
+                $spawn(async move {
                     for i in 0..MESSAGES / $producers {
                         mpsc_round!(@send tx, i, $await_send);
                     }
@@ -83,6 +84,7 @@ fn mpsc(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("bounded/eddy", producers), |b| {
             b.iter(|| {
                 mpsc_round!(
+                    tokio::spawn,
                     rt,
                     producers,
                     eddy::sync::mpsc::channel::<u64>(CAPACITY),
@@ -94,6 +96,7 @@ fn mpsc(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("bounded/tokio", producers), |b| {
             b.iter(|| {
                 mpsc_round!(
+                    tokio::spawn,
                     rt,
                     producers,
                     tokio::sync::mpsc::channel::<u64>(CAPACITY),
@@ -105,6 +108,7 @@ fn mpsc(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("unbounded/eddy", producers), |b| {
             b.iter(|| {
                 mpsc_round!(
+                    tokio::spawn,
                     rt,
                     producers,
                     eddy::sync::mpsc::unbounded_channel::<u64>(),
@@ -116,9 +120,54 @@ fn mpsc(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("unbounded/tokio", producers), |b| {
             b.iter(|| {
                 mpsc_round!(
+                    tokio::spawn,
                     rt,
                     producers,
                     tokio::sync::mpsc::unbounded_channel::<u64>(),
+                    send,
+                    now
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
+/// Eddy's channels on Eddy's own runtime (current-thread for one producer,
+/// two workers for four), to set beside the tokio-on-tokio rows above.
+fn mpsc_on_eddy_runtime(c: &mut Criterion) {
+    let mut group = c.benchmark_group("mpsc_on_eddy_runtime");
+    group
+        .sample_size(10)
+        .throughput(Throughput::Elements(MESSAGES));
+    for producers in [1u64, 4] {
+        let rt = if producers == 1 {
+            eddy::runtime::Builder::new_current_thread().build()
+        } else {
+            eddy::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .build()
+        }
+        .expect("eddy runtime");
+        group.bench_function(BenchmarkId::new("bounded", producers), |b| {
+            b.iter(|| {
+                mpsc_round!(
+                    eddy::spawn,
+                    rt,
+                    producers,
+                    eddy::sync::mpsc::channel::<u64>(CAPACITY),
+                    send,
+                    await
+                )
+            })
+        });
+        group.bench_function(BenchmarkId::new("unbounded", producers), |b| {
+            b.iter(|| {
+                mpsc_round!(
+                    eddy::spawn,
+                    rt,
+                    producers,
+                    eddy::sync::mpsc::unbounded_channel::<u64>(),
                     send,
                     now
                 )
@@ -225,5 +274,12 @@ fn semaphore(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, mpsc, oneshot, mutex, semaphore);
+criterion_group!(
+    benches,
+    mpsc,
+    mpsc_on_eddy_runtime,
+    oneshot,
+    mutex,
+    semaphore
+);
 criterion_main!(benches);
