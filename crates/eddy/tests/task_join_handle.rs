@@ -120,7 +120,10 @@ fn dropping_the_handle_detaches_the_task() {
             eddy::time::sleep(Duration::from_millis(2)).await;
             c.fetch_add(1, SeqCst);
         }));
-        eddy::time::sleep(Duration::from_millis(20)).await;
+        // Nobody holds the handle: wait for the side effect alone.
+        while counter.load(SeqCst) == 0 {
+            eddy::task::yield_now().await;
+        }
     });
     assert_eq!(counter.load(SeqCst), 1);
 }

@@ -10,10 +10,14 @@ fn outputs_come_back_in_completion_order() {
     let rt = Runtime::new().unwrap();
     rt.block_on(async {
         let mut set = JoinSet::new();
-        for ms in [30u64, 10, 20] {
+        // Task `n` finishes after `n` trips through the run queue, so the
+        // completion order is deterministic: 1, 2, 3.
+        for n in [3u32, 1, 2] {
             set.spawn(async move {
-                eddy::time::sleep(Duration::from_millis(ms)).await;
-                ms
+                for _ in 0..n {
+                    eddy::task::yield_now().await;
+                }
+                n
             });
         }
         assert_eq!(set.len(), 3);
@@ -21,9 +25,29 @@ fn outputs_come_back_in_completion_order() {
         while let Some(res) = set.join_next().await {
             order.push(res.unwrap());
         }
-        assert_eq!(order, vec![10, 20, 30]);
+        assert_eq!(order, vec![1, 2, 3]);
         assert!(set.is_empty());
         assert!(set.join_next().await.is_none());
+    });
+}
+
+#[test]
+fn timers_complete_a_set_in_deadline_order() {
+    let rt = Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut set = JoinSet::new();
+        // Far enough apart that even a stalled machine keeps the order.
+        for ms in [300u64, 5, 150] {
+            set.spawn(async move {
+                eddy::time::sleep(Duration::from_millis(ms)).await;
+                ms
+            });
+        }
+        let mut order = Vec::new();
+        while let Some(res) = set.join_next().await {
+            order.push(res.unwrap());
+        }
+        assert_eq!(order, vec![5, 150, 300]);
     });
 }
 

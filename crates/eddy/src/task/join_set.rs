@@ -5,6 +5,7 @@
 //! the task's slot in a shared ready list and wakes the `join_next` caller,
 //! so a wake costs O(1) and `join_next` only polls tasks that were woken.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
@@ -55,7 +56,8 @@ struct ReadyList {
 
 #[derive(Default)]
 struct ReadyInner {
-    slots: Vec<usize>,
+    /// Woken slots, oldest first.
+    slots: VecDeque<usize>,
     parent: Option<Waker>,
 }
 
@@ -79,7 +81,7 @@ impl Wake for SlotWaker {
     fn wake_by_ref(self: &Arc<Self>) {
         let parent = {
             let mut inner = self.ready.lock();
-            inner.slots.push(self.slot);
+            inner.slots.push_back(self.slot);
             inner.parent.take()
         };
         if let Some(parent) = parent {
@@ -124,7 +126,7 @@ impl<T> JoinSet<T> {
         self.slots[slot] = Some(Entry { handle, waker });
         self.len += 1;
         // Poll it once on the next join_next so its waker is registered.
-        self.ready.lock().slots.push(slot);
+        self.ready.lock().slots.push_back(slot);
         abort
     }
 
@@ -161,7 +163,7 @@ impl<T> JoinSet<T> {
             }
             let slot = {
                 let mut inner = self.ready.lock();
-                match inner.slots.pop() {
+                match inner.slots.pop_front() {
                     Some(slot) => slot,
                     None => {
                         inner.parent = Some(cx.waker().clone());
