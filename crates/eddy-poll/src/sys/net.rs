@@ -77,39 +77,43 @@ pub(crate) fn to_sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::s
     let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
     let len = match addr {
         SocketAddr::V4(a) => {
-            let sin = libc::sockaddr_in {
-                sin_family: libc::AF_INET as libc::sa_family_t,
-                sin_port: a.port().to_be(),
-                sin_addr: libc::in_addr {
-                    s_addr: u32::from_ne_bytes(a.ip().octets()),
-                },
-                ..unsafe_zeroed_sin()
+            // SAFETY: sockaddr_in is plain data; all-zero is valid (and
+            // fills the padding and any BSD-only fields).
+            let mut sin: libc::sockaddr_in = unsafe { mem::zeroed() };
+            sin.sin_family = libc::AF_INET as libc::sa_family_t;
+            sin.sin_port = a.port().to_be();
+            sin.sin_addr = libc::in_addr {
+                s_addr: u32::from_ne_bytes(a.ip().octets()),
             };
+            #[cfg(not(any(target_os = "linux", target_os = "android")))]
+            {
+                // The BSDs check the length byte on bind and connect.
+                sin.sin_len = mem::size_of::<libc::sockaddr_in>() as u8;
+            }
             // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in.
             unsafe { (&mut storage as *mut _ as *mut libc::sockaddr_in).write(sin) };
             mem::size_of::<libc::sockaddr_in>()
         }
         SocketAddr::V6(a) => {
-            let sin6 = libc::sockaddr_in6 {
-                sin6_family: libc::AF_INET6 as libc::sa_family_t,
-                sin6_port: a.port().to_be(),
-                sin6_flowinfo: a.flowinfo(),
-                sin6_addr: libc::in6_addr {
-                    s6_addr: a.ip().octets(),
-                },
-                sin6_scope_id: a.scope_id(),
+            // SAFETY: sockaddr_in6 is plain data; all-zero is valid.
+            let mut sin6: libc::sockaddr_in6 = unsafe { mem::zeroed() };
+            sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+            sin6.sin6_port = a.port().to_be();
+            sin6.sin6_flowinfo = a.flowinfo();
+            sin6.sin6_addr = libc::in6_addr {
+                s6_addr: a.ip().octets(),
             };
+            sin6.sin6_scope_id = a.scope_id();
+            #[cfg(not(any(target_os = "linux", target_os = "android")))]
+            {
+                sin6.sin6_len = mem::size_of::<libc::sockaddr_in6>() as u8;
+            }
             // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in6.
             unsafe { (&mut storage as *mut _ as *mut libc::sockaddr_in6).write(sin6) };
             mem::size_of::<libc::sockaddr_in6>()
         }
     };
     (storage, len as libc::socklen_t)
-}
-
-fn unsafe_zeroed_sin() -> libc::sockaddr_in {
-    // SAFETY: sockaddr_in is plain data; all-zero is valid (fills padding fields).
-    unsafe { mem::zeroed() }
 }
 
 /// Reads a `SocketAddr` back from a `sockaddr_storage` the kernel filled.
@@ -237,8 +241,14 @@ pub(crate) fn unix_sockaddr(path: &Path) -> io::Result<(libc::sockaddr_un, libc:
     for (dst, src) in addr.sun_path.iter_mut().zip(bytes) {
         *dst = *src as libc::c_char;
     }
-    let base = mem::size_of::<libc::sa_family_t>();
-    Ok((addr, (base + bytes.len() + 1) as libc::socklen_t))
+    // The path's offset, not the family's size: BSDs put `sun_len` first.
+    let base = mem::offset_of!(libc::sockaddr_un, sun_path);
+    let len = base + bytes.len() + 1;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        addr.sun_len = len as u8;
+    }
+    Ok((addr, len as libc::socklen_t))
 }
 
 /// Binds a Unix socket to `path`.
