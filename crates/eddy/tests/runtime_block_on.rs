@@ -135,13 +135,15 @@ fn handle_block_on_from_another_thread() {
 }
 
 #[test]
-fn multi_thread_builder_reports_it_is_not_built_yet() {
-    let err = Builder::new_multi_thread()
+fn multi_thread_builder_builds_a_working_runtime() {
+    let rt = Builder::new_multi_thread()
         .worker_threads(2)
         .build()
-        .unwrap_err();
-    assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
-    assert!(err.to_string().contains("not built yet"), "{err}");
+        .unwrap();
+    assert_eq!(
+        rt.block_on(async { eddy::spawn(async { 2 }).await.unwrap() }),
+        2
+    );
 }
 
 #[test]
@@ -170,4 +172,39 @@ fn a_panic_in_the_root_future_leaves_the_runtime_usable() {
     let res = catch_unwind(AssertUnwindSafe(|| rt.block_on(async { panic!("root") })));
     assert!(res.is_err());
     assert_eq!(rt.block_on(pending).unwrap(), 5);
+}
+
+#[test]
+fn a_second_block_on_is_polled_while_another_thread_drives_the_runtime() {
+    // The main thread drives the runtime until the other thread's
+    // `block_on` future has run; that future never gets the core, so it
+    // must be polled on its own thread meanwhile (or both wait forever).
+    type Slot = Arc<Mutex<(bool, Option<Waker>)>>;
+    let rt = Runtime::new().unwrap();
+    let handle = rt.handle().clone();
+    let slot: Slot = Arc::default();
+    let mut other = None;
+    rt.block_on(poll_fn(|cx| {
+        let mut guard = slot.lock().unwrap();
+        if guard.0 {
+            return Poll::Ready(());
+        }
+        guard.1 = Some(cx.waker().clone());
+        if other.is_none() {
+            let (handle, slot) = (handle.clone(), slot.clone());
+            other = Some(std::thread::spawn(move || {
+                handle.block_on(async move {
+                    let waker = {
+                        let mut guard = slot.lock().unwrap();
+                        guard.0 = true;
+                        guard.1.take()
+                    };
+                    waker.unwrap().wake();
+                    "ran"
+                })
+            }));
+        }
+        Poll::Pending
+    }));
+    assert_eq!(other.unwrap().join().unwrap(), "ran");
 }

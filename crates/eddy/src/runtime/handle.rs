@@ -106,7 +106,9 @@ impl Handle {
 
     /// Runs `future` to completion on the calling thread, driving the
     /// runtime's tasks meanwhile (as [`Runtime::block_on`](super::Runtime::block_on)).
-    /// If another thread is driving the runtime, waits until it is done.
+    /// While another thread is driving the runtime, `future` is polled on
+    /// this thread alone, and this thread takes over driving when the other
+    /// one is done.
     ///
     /// # Panics
     ///

@@ -28,7 +28,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -254,14 +254,34 @@ impl Handle {
         }
     }
 
-    fn take_core(&self) -> Box<Core> {
+    /// Takes the core. While another thread drives the runtime, polls
+    /// `future` here instead (woken through [`BlockedOnWaker`]) so it is not
+    /// stalled; returns its output if it finishes before the core is free.
+    fn take_core_or_run<F: Future>(
+        self: &Arc<Self>,
+        mut future: Pin<&mut F>,
+    ) -> Result<Box<Core>, F::Output> {
+        let blocked = Arc::new(BlockedOnWaker {
+            handle: self.clone(),
+            woken: AtomicBool::new(true),
+        });
+        let waker = Waker::from(blocked.clone());
+        let mut cx = Context::from_waker(&waker);
         let mut slot = self.shared.core.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if let Some(core) = slot.core.take() {
-                return core;
+                return Ok(core);
             }
             if slot.shut_down {
                 panic!("block_on called on a runtime that has shut down");
+            }
+            if blocked.woken.swap(false, SeqCst) {
+                drop(slot);
+                if let Poll::Ready(out) = coop::budget(|| future.as_mut().poll(&mut cx)) {
+                    return Err(out);
+                }
+                slot = self.shared.core.lock().unwrap_or_else(|e| e.into_inner());
+                continue;
             }
             slot = self
                 .shared
@@ -273,7 +293,11 @@ impl Handle {
 
     /// Runs `future` to completion on this thread, running tasks meanwhile.
     pub(crate) fn block_on<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
-        let core = self.take_core();
+        let mut future = pin!(future);
+        let core = match self.take_core_or_run(future.as_mut()) {
+            Ok(core) => core,
+            Err(output) => return output,
+        };
         if let Some(owner) = core.local_thread
             && owner != std::thread::current().id()
         {
@@ -291,7 +315,8 @@ impl Handle {
         let mut slot = self.shared.core.lock().unwrap_or_else(|e| e.into_inner());
         slot.core = Some(core);
         drop(slot);
-        self.shared.core_returned.notify_one();
+        // Waiters: other `block_on`s and shutdown.
+        self.shared.core_returned.notify_all();
     }
 
     /// Shuts the runtime down: drops every task's future (on this thread),
@@ -314,7 +339,11 @@ impl Handle {
                     .unwrap_or_else(|e| e.into_inner());
             }
             slot.shut_down = true;
-            slot.core.take().expect("checked above")
+            let core = slot.core.take().expect("checked above");
+            drop(slot);
+            // `block_on`s waiting for the core learn that it is gone.
+            self.shared.core_returned.notify_all();
+            core
         };
         let mut core = core;
         if let Some(owner) = core.local_thread
@@ -370,11 +399,10 @@ impl<'a> CoreGuard<'a> {
         CURRENT.with(|c| f(c.core.borrow_mut().as_mut().expect("the core is installed")))
     }
 
-    fn run<F: Future>(&self, future: F) -> F::Output {
+    fn run<F: Future>(&self, mut future: Pin<&mut F>) -> F::Output {
         let handle = self.handle;
         let waker = Waker::from(handle.clone());
         let mut cx = Context::from_waker(&waker);
-        let mut future = pin!(future);
         let woken = &handle.shared.woken;
         woken.store(true, Relaxed);
         loop {
@@ -572,6 +600,31 @@ impl Schedule for Arc<Handle> {
         if let Some(task) = task {
             self.push_remote(Incoming::Woken(task));
         }
+    }
+}
+
+/// Wakes a `block_on` that waits for another thread to release the core.
+struct BlockedOnWaker {
+    handle: Arc<Handle>,
+    woken: AtomicBool,
+}
+
+impl Wake for BlockedOnWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, SeqCst);
+        // Taking the lock orders this wake before or after the waiter's
+        // check, so the notification cannot fall between check and wait.
+        let _slot = self
+            .handle
+            .shared
+            .core
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        self.handle.shared.core_returned.notify_all();
     }
 }
 
