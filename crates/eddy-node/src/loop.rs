@@ -56,6 +56,9 @@ pub(crate) struct Readiness {
     pub(crate) read_closed: bool,
 }
 
+/// What `on_uncaught` installs.
+pub(crate) type UncaughtHandler = Box<dyn FnMut(Uncaught)>;
+
 /// The state of one loop, shared by the phases and the free functions.
 pub(crate) struct LoopInner {
     /// Identifies this loop to wakers (several loops may live on a thread
@@ -89,7 +92,7 @@ pub(crate) struct LoopInner {
     pool_size: usize,
     pub(crate) work: RefCell<Slab<WorkDone>>,
     pub(crate) tasks: RefCell<TaskSet>,
-    pub(crate) uncaught_handler: RefCell<Option<Box<dyn FnMut(Uncaught)>>>,
+    pub(crate) uncaught_handler: RefCell<Option<UncaughtHandler>>,
     pub(crate) failure: RefCell<Option<Error>>,
     /// The HTTP client's idle keep-alive connections.
     pub(crate) agent: RefCell<crate::http::Agent>,

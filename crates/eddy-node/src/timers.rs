@@ -307,10 +307,10 @@ pub fn set_interval(ms: u64, f: impl FnMut() + 'static) -> Timeout {
 
 /// Cancels a timeout; does nothing if it already fired or was cleared.
 pub fn clear_timeout(timeout: &Timeout) {
-    if let Some(lp) = crate::r#loop::try_current() {
-        if lp.id == timeout.loop_id {
-            lp.timers.borrow_mut().remove(timeout.key, &lp.handles);
-        }
+    if let Some(lp) = crate::r#loop::try_current()
+        && lp.id == timeout.loop_id
+    {
+        lp.timers.borrow_mut().remove(timeout.key, &lp.handles);
     }
 }
 

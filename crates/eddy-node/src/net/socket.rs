@@ -34,10 +34,12 @@ struct Handler<F: ?Sized> {
     site: &'static Location<'static>,
 }
 
+type DataHandler = Handler<dyn FnMut(&[u8])>;
+
 #[derive(Default)]
 struct Handlers {
     connect: Option<Handler<dyn FnMut()>>,
-    data: Option<Handler<dyn FnMut(&[u8])>>,
+    data: Option<DataHandler>,
     end: Option<Handler<dyn FnMut()>>,
     drain: Option<Handler<dyn FnMut()>>,
     error: Option<Handler<dyn FnMut(Error)>>,
@@ -473,11 +475,9 @@ impl SocketInner {
         } else if drain {
             self.emit(lp, |h| &mut h.drain, |f| f());
         }
-        if shut {
-            if let Some(stream) = &*self.stream.borrow() {
-                // The peer may be gone already: nothing left to tell it.
-                let _ = stream.shutdown(Shutdown::Write);
-            }
+        if let (true, Some(stream)) = (shut, &*self.stream.borrow()) {
+            // The peer may be gone already: nothing left to tell it.
+            let _ = stream.shutdown(Shutdown::Write);
         }
         if close {
             self.close(lp, false);
