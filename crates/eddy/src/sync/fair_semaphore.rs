@@ -86,6 +86,20 @@ impl FairSemaphore {
         }
     }
 
+    /// `const` form of [`FairSemaphore::new`], for statics. Not under loom,
+    /// whose types cannot be built in a `const` context.
+    #[cfg(not(loom))]
+    pub(crate) const fn const_new(permits: usize) -> Self {
+        assert!(
+            permits <= MAX_PERMITS,
+            "a semaphore holds at most usize::MAX >> 3 permits"
+        );
+        FairSemaphore {
+            state: AtomicUsize::new(permits << PERMIT_SHIFT),
+            waiters: Mutex::new(WaiterList::new()),
+        }
+    }
+
     /// Free permits right now.
     pub(crate) fn available_permits(&self) -> usize {
         self.state.load(Ordering::Acquire) >> PERMIT_SHIFT

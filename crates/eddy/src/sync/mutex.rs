@@ -89,6 +89,21 @@ impl<T> Mutex<T> {
         }
     }
 
+    /// A mutex usable in a `static`.
+    ///
+    /// ```
+    /// static COUNT: eddy::sync::Mutex<u32> = eddy::sync::Mutex::const_new(0);
+    /// *COUNT.blocking_lock() += 1;
+    /// assert_eq!(*COUNT.blocking_lock(), 1);
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn const_new(value: T) -> Self {
+        Mutex {
+            semaphore: FairSemaphore::const_new(1),
+            data: UnsafeCell::new(value),
+        }
+    }
+
     /// Consumes the mutex and returns the value.
     ///
     /// ```

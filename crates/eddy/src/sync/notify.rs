@@ -89,6 +89,24 @@ impl Notify {
         }
     }
 
+    /// A `Notify` usable in a `static`.
+    ///
+    /// ```
+    /// static WAKE: eddy::sync::Notify = eddy::sync::Notify::const_new();
+    /// WAKE.notify_one();
+    /// futures_lite::future::block_on(WAKE.notified());
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn const_new() -> Self {
+        Notify {
+            state: Mutex::new(NotifyState {
+                permit: false,
+                waiters: WaiterList::new(),
+            }),
+            generation: AtomicUsize::new(0),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, NotifyState> {
         // Every critical section leaves the state consistent.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)

@@ -17,7 +17,7 @@ use super::fair_semaphore::FairSemaphore;
 /// ```
 /// use eddy::sync::OnceCell;
 ///
-/// static CONFIG: std::sync::LazyLock<OnceCell<String>> = std::sync::LazyLock::new(OnceCell::new);
+/// static CONFIG: OnceCell<String> = OnceCell::const_new();
 /// futures_lite::future::block_on(async {
 ///     let value = CONFIG.get_or_init(|| async { "loaded".to_string() }).await;
 ///     assert_eq!(value, "loaded");
@@ -62,6 +62,21 @@ impl<T> OnceCell<T> {
         OnceCell {
             value: OnceLock::new(),
             init: FairSemaphore::new(1),
+        }
+    }
+
+    /// An empty cell usable in a `static`.
+    ///
+    /// ```
+    /// static NAME: eddy::sync::OnceCell<String> = eddy::sync::OnceCell::const_new();
+    /// let name = futures_lite::future::block_on(NAME.get_or_init(|| async { "eddy".to_string() }));
+    /// assert_eq!(name, "eddy");
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn const_new() -> Self {
+        OnceCell {
+            value: OnceLock::new(),
+            init: FairSemaphore::const_new(1),
         }
     }
 

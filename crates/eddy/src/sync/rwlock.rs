@@ -76,6 +76,21 @@ impl<T> RwLock<T> {
         }
     }
 
+    /// A lock usable in a `static`.
+    ///
+    /// ```
+    /// static TABLE: eddy::sync::RwLock<Vec<u8>> = eddy::sync::RwLock::const_new(Vec::new());
+    /// TABLE.blocking_write().push(1);
+    /// assert_eq!(*TABLE.blocking_read(), [1]);
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn const_new(value: T) -> Self {
+        RwLock {
+            semaphore: FairSemaphore::const_new(MAX_READS),
+            data: UnsafeCell::new(value),
+        }
+    }
+
     /// Consumes the lock and returns the value.
     ///
     /// ```

@@ -107,6 +107,24 @@ impl Semaphore {
         }
     }
 
+    /// A semaphore usable in a `static`.
+    ///
+    /// # Panics
+    ///
+    /// If `permits` exceeds [`Semaphore::MAX_PERMITS`] (at compile time in a
+    /// `static`).
+    ///
+    /// ```
+    /// static LIMIT: eddy::sync::Semaphore = eddy::sync::Semaphore::const_new(4);
+    /// assert_eq!(LIMIT.available_permits(), 4);
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn const_new(permits: usize) -> Self {
+        Semaphore {
+            core: FairSemaphore::const_new(permits),
+        }
+    }
+
     /// Free permits right now.
     ///
     /// ```
