@@ -68,14 +68,18 @@ impl TimeHandle {
     /// early).
     pub(crate) fn deadline_to_tick(&self, deadline: Instant) -> u64 {
         let since = deadline.saturating_duration_since(self.start);
-        let ms = since.as_nanos().div_ceil(1_000_000);
-        u64::try_from(ms).unwrap_or(u64::MAX - 1).min(u64::MAX - 1)
+        // u64 arithmetic (a u128 division costs more than the rest of a
+        // timer registration).
+        let ms = since
+            .as_secs()
+            .saturating_mul(1000)
+            .saturating_add(u64::from(since.subsec_nanos().div_ceil(1_000_000)));
+        ms.min(u64::MAX - 1)
     }
 
     fn now_tick(&self) -> u64 {
-        Instant::now()
-            .saturating_duration_since(self.start)
-            .as_millis() as u64
+        let since = Instant::now().saturating_duration_since(self.start);
+        since.as_secs().saturating_mul(1000) + u64::from(since.subsec_millis())
     }
 
     /// Polls a timer for tick `when`: registers it on first use, reports
@@ -186,5 +190,29 @@ impl TimeHandle {
     #[allow(dead_code)]
     pub(crate) fn pending_timers(&self) -> usize {
         self.lock().wheel.pending()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_round_up_and_now_rounds_down() {
+        let time = TimeHandle::new();
+        let at = |d: Duration| time.deadline_to_tick(time.start + d);
+        assert_eq!(at(Duration::ZERO), 0);
+        assert_eq!(at(Duration::from_nanos(1)), 1);
+        assert_eq!(at(Duration::from_millis(5)), 5);
+        assert_eq!(at(Duration::from_micros(5001)), 6);
+        assert_eq!(
+            at(Duration::from_secs(3) + Duration::from_nanos(999_999_999)),
+            4000
+        );
+        assert_eq!(
+            time.deadline_to_tick(time.start - Duration::from_secs(1)),
+            0
+        );
+        assert!(time.now_tick() < 1000);
     }
 }
