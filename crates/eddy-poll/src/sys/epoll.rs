@@ -283,4 +283,59 @@ mod tests {
             libc::c_int::MAX
         );
     }
+
+    #[test]
+    fn a_saturated_waker_counter_is_drained_and_still_wakes() {
+        let selector = Selector::new().unwrap();
+        let waker = WakerInner::new(&selector, Token(1)).unwrap();
+        // Fill the eventfd counter to its maximum (2^64 - 2), where the
+        // next write would block.
+        let max: u64 = u64::MAX - 1;
+        // SAFETY: writes 8 bytes from a live u64 to the waker's eventfd.
+        let n = unsafe { libc::write(waker.fd.as_raw_fd(), (&max as *const u64).cast(), 8) };
+        assert_eq!(n, 8);
+        waker.wake().unwrap();
+
+        let mut events = Vec::with_capacity(4);
+        selector
+            .select(&mut events, Some(Duration::from_secs(10)))
+            .unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(token(&events[0]), Token(1));
+        assert!(is_readable(&events[0]));
+    }
+
+    #[test]
+    fn interests_map_to_edge_triggered_epoll_flags() {
+        let et = libc::EPOLLET as u32;
+        let read = (libc::EPOLLIN | libc::EPOLLRDHUP) as u32;
+        assert_eq!(interest_to_epoll(Interest::READABLE), et | read);
+        assert_eq!(
+            interest_to_epoll(Interest::WRITABLE),
+            et | libc::EPOLLOUT as u32
+        );
+        assert_eq!(
+            interest_to_epoll(Interest::READABLE | Interest::PRIORITY),
+            et | read | libc::EPOLLPRI as u32
+        );
+    }
+
+    #[test]
+    fn close_and_error_flags_read_the_way_the_docs_say() {
+        let event = |bits: libc::c_int| libc::epoll_event {
+            events: bits as u32,
+            u64: 0,
+        };
+        // Peer shut down its writing half: readable + read-closed only.
+        let half_closed = event(libc::EPOLLIN | libc::EPOLLRDHUP | libc::EPOLLOUT);
+        assert!(is_read_closed(&half_closed) && !is_write_closed(&half_closed));
+        // Reset: everything.
+        let reset = event(
+            libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR,
+        );
+        assert!(is_read_closed(&reset) && is_write_closed(&reset) && is_error(&reset));
+        // Priority data counts as readable.
+        let oob = event(libc::EPOLLPRI);
+        assert!(is_priority(&oob) && is_readable(&oob) && !is_writable(&oob));
+    }
 }

@@ -341,3 +341,46 @@ pub(crate) fn send_vectored(fd: RawFd, bufs: &[io::IoSlice<'_>]) -> io::Result<u
     let n = syscall!(sendmsg(fd, &msg, SEND_FLAGS))?;
     Ok(n as usize)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_addresses_round_trip_through_sockaddr() {
+        for text in ["127.0.0.1:8080", "0.0.0.0:0", "[::1]:443", "[fe80::1%3]:9"] {
+            let addr: SocketAddr = text.parse().unwrap();
+            let (storage, len) = to_sockaddr(&addr);
+            let expected = match addr {
+                SocketAddr::V4(_) => mem::size_of::<libc::sockaddr_in>(),
+                SocketAddr::V6(_) => mem::size_of::<libc::sockaddr_in6>(),
+            };
+            assert_eq!(len as usize, expected, "{text}");
+            assert_eq!(from_sockaddr(&storage).unwrap(), addr, "{text}");
+        }
+    }
+
+    #[test]
+    fn unknown_families_are_an_error_not_a_panic() {
+        // SAFETY: sockaddr_storage is plain data; all-zero is valid.
+        let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
+        storage.ss_family = libc::AF_UNIX as libc::sa_family_t;
+        let err = from_sockaddr(&storage).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn unix_paths_are_measured_and_bounded() {
+        let (addr, len) = unix_sockaddr(Path::new("/tmp/a.sock")).unwrap();
+        let offset = mem::offset_of!(libc::sockaddr_un, sun_path);
+        assert_eq!(len as usize, offset + "/tmp/a.sock".len() + 1);
+        assert_eq!(addr.sun_path[0] as u8, b'/');
+        assert_eq!(addr.sun_path["/tmp/a.sock".len()], 0);
+
+        let longest = "x".repeat(addr.sun_path.len() - 1);
+        assert!(unix_sockaddr(Path::new(&longest)).is_ok());
+        let too_long = "x".repeat(addr.sun_path.len());
+        let err = unix_sockaddr(Path::new(&too_long)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    }
+}
