@@ -62,41 +62,63 @@ impl Selector {
         })
     }
 
+    /// Waits for events, with the same contract and the same shape as the
+    /// epoll backend: `None` and `Some(ZERO)` read no clock; a finite
+    /// timeout reads it up front and waits out the rest after an early
+    /// return without events; `EINTR` never surfaces.
     pub(crate) fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let deadline = match timeout {
+            None => None,
+            Some(t) if t.is_zero() => {
+                return match self.wait(events, Some(Duration::ZERO)) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
+                    other => other.map(drop),
+                };
+            }
+            // Too far away for the clock: wait as if unbounded.
+            Some(t) => Instant::now().checked_add(t),
+        };
         loop {
-            let ts = deadline.map(|d| {
-                let left = d.saturating_duration_since(Instant::now());
-                libc::timespec {
-                    tv_sec: left.as_secs().min(libc::time_t::MAX as u64) as libc::time_t,
-                    tv_nsec: left.subsec_nanos() as _,
-                }
-            });
-            let ts_ptr = ts.as_ref().map_or(ptr::null(), |t| t as *const _);
-            events.clear();
-            // SAFETY: the output buffer has room for `capacity` records and
-            // `ts_ptr` is null or points at a live timespec.
-            let n = syscall!(kevent(
-                self.kq.as_raw_fd(),
-                ptr::null(),
-                0,
-                events.as_mut_ptr(),
-                events.capacity().min(i32::MAX as usize) as libc::c_int,
-                ts_ptr,
-            ));
-            match n {
-                Ok(n) => {
-                    // SAFETY: the kernel initialised the first `n` records.
-                    unsafe { events.set_len(n as usize) };
-                    match deadline {
-                        Some(d) if n == 0 && Instant::now() < d => continue,
-                        _ => return Ok(()),
+            let left = match deadline {
+                None => None,
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Ok(());
                     }
+                    Some(left)
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            };
+            match self.wait(events, left) {
+                Ok(n) if n > 0 => return Ok(()),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// One `kevent` call collecting events into `events`; returns how many.
+    fn wait(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<usize> {
+        let ts = timeout.map(|t| libc::timespec {
+            tv_sec: t.as_secs().min(libc::time_t::MAX as u64) as libc::time_t,
+            tv_nsec: t.subsec_nanos() as _,
+        });
+        let ts_ptr = ts.as_ref().map_or(ptr::null(), |t| t as *const _);
+        events.clear();
+        // SAFETY: the output buffer has room for `capacity` records and
+        // `ts_ptr` is null or points at a live timespec.
+        let n = syscall!(kevent(
+            self.kq.as_raw_fd(),
+            ptr::null(),
+            0,
+            events.as_mut_ptr(),
+            events.capacity().min(i32::MAX as usize) as libc::c_int,
+            ts_ptr,
+        ))? as usize;
+        // SAFETY: the kernel initialised the first `n` records.
+        unsafe { events.set_len(n) };
+        Ok(n)
     }
 
     fn apply(&self, changes: &mut [libc::kevent]) -> io::Result<()> {
