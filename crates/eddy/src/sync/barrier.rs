@@ -37,6 +37,11 @@ struct Round {
 }
 
 /// What [`Barrier::wait`] returns.
+///
+/// ```
+/// let result = futures_lite::future::block_on(eddy::sync::Barrier::new(1).wait());
+/// assert!(result.is_leader());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BarrierWaitResult(bool);
 

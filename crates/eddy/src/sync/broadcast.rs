@@ -118,11 +118,23 @@ impl<T> Shared<T> {
 }
 
 /// Sends to every receiver; clone it for more producers.
+///
+/// ```
+/// let (tx, _rx) = eddy::sync::broadcast::channel::<u8>(4);
+/// let tx2 = tx.clone();
+/// assert_eq!(tx2.send(1).unwrap(), 1);
+/// ```
 pub struct Sender<T> {
     shared: Arc<Shared<T>>,
 }
 
 /// Receives every value sent after it subscribed.
+///
+/// ```
+/// let (tx, mut rx) = eddy::sync::broadcast::channel(4);
+/// tx.send(1).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     /// Position of the next value to read.
@@ -132,6 +144,12 @@ pub struct Receiver<T> {
 }
 
 /// There was no receiver; the value is returned inside.
+///
+/// ```
+/// let (tx, rx) = eddy::sync::broadcast::channel(1);
+/// drop(rx);
+/// assert_eq!(tx.send(7).unwrap_err().0, 7);
+/// ```
 #[derive(PartialEq, Eq, Clone, Copy)]
 pub struct SendError<T>(pub T);
 
@@ -150,6 +168,13 @@ impl<T> fmt::Display for SendError<T> {
 impl<T> std::error::Error for SendError<T> {}
 
 /// Why [`Receiver::recv`] returned no value.
+///
+/// ```
+/// use eddy::sync::broadcast::{self, error::RecvError};
+/// let (tx, mut rx) = broadcast::channel::<u8>(1);
+/// drop(tx);
+/// assert_eq!(rx.blocking_recv(), Err(RecvError::Closed));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecvError {
     /// Every sender is gone and every kept value was read.
@@ -171,6 +196,12 @@ impl fmt::Display for RecvError {
 impl std::error::Error for RecvError {}
 
 /// Why [`Receiver::try_recv`] returned no value.
+///
+/// ```
+/// use eddy::sync::broadcast::{self, error::TryRecvError};
+/// let (_tx, mut rx) = broadcast::channel::<u8>(1);
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TryRecvError {
     /// Nothing new right now.
@@ -507,6 +538,12 @@ impl<T> fmt::Debug for Receiver<T> {
 }
 
 /// The broadcast error types, also under `broadcast::error` as in tokio.
+///
+/// ```
+/// use eddy::sync::broadcast::error::{RecvError, TryRecvError};
+/// assert_ne!(RecvError::Closed, RecvError::Lagged(1));
+/// assert_ne!(TryRecvError::Empty, TryRecvError::Closed);
+/// ```
 pub mod error {
     pub use super::{RecvError, SendError, TryRecvError};
 }

@@ -39,6 +39,12 @@ unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
 unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 
 /// Holds a [`Mutex`] locked; unlocks when dropped.
+///
+/// ```
+/// let mutex = eddy::sync::Mutex::new(1);
+/// *mutex.try_lock().unwrap() += 1;
+/// assert_eq!(*mutex.try_lock().unwrap(), 2);
+/// ```
 #[must_use = "the mutex unlocks as soon as the guard is dropped"]
 pub struct MutexGuard<'a, T: ?Sized> {
     mutex: &'a Mutex<T>,
@@ -46,6 +52,13 @@ pub struct MutexGuard<'a, T: ?Sized> {
 
 /// Holds an `Arc<Mutex<T>>` locked; unlocks when dropped. Not tied to a
 /// borrow, so it can move into a spawned task.
+///
+/// ```
+/// use std::sync::Arc;
+/// let mutex = Arc::new(eddy::sync::Mutex::new(1));
+/// let guard = mutex.clone().try_lock_owned().unwrap();
+/// assert_eq!(*guard, 1);
+/// ```
 #[must_use = "the mutex unlocks as soon as the guard is dropped"]
 pub struct OwnedMutexGuard<T: ?Sized> {
     mutex: Arc<Mutex<T>>,
@@ -58,6 +71,13 @@ unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
 unsafe impl<T: ?Sized + Sync> Sync for OwnedMutexGuard<T> {}
 
 /// The mutex was locked; returned by [`Mutex::try_lock`].
+///
+/// ```
+/// let mutex = eddy::sync::Mutex::new(());
+/// let _held = mutex.try_lock().unwrap();
+/// let error = mutex.try_lock().unwrap_err();
+/// assert!(error.to_string().contains("held"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TryLockError(());
 

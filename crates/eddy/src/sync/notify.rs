@@ -214,6 +214,13 @@ impl fmt::Debug for Notify {
 }
 
 /// Future returned by [`Notify::notified`].
+///
+/// ```
+/// let notify = eddy::sync::Notify::new();
+/// let notified = notify.notified();
+/// notify.notify_waiters();
+/// futures_lite::future::block_on(notified);
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Notified<'a> {
     notify: &'a Notify,

@@ -32,6 +32,12 @@ pub struct OnceCell<T> {
 }
 
 /// Why [`OnceCell::set`] failed.
+///
+/// ```
+/// use eddy::sync::{OnceCell, SetError};
+/// let cell = OnceCell::new_with(Some(1));
+/// assert_eq!(cell.set(2), Err(SetError::AlreadyInitialized(2)));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SetError<T> {
     /// The cell already holds a value; yours is returned.

@@ -56,6 +56,12 @@ unsafe impl<T: Send> Send for Inner<T> {}
 unsafe impl<T: Send> Sync for Inner<T> {}
 
 /// Sends the value; created by [`channel`].
+///
+/// ```
+/// let (tx, rx) = eddy::sync::oneshot::channel();
+/// tx.send(1).unwrap();
+/// assert_eq!(rx.blocking_recv(), Ok(1));
+/// ```
 pub struct Sender<T> {
     inner: Option<Arc<Inner<T>>>,
 }
@@ -65,11 +71,23 @@ pub struct Sender<T> {
 /// Awaiting it is cancel-safe: a value that arrives while the future is not
 /// polled stays in the channel, so polling again (or [`Receiver::try_recv`])
 /// still gets it.
+///
+/// ```
+/// let (tx, rx) = eddy::sync::oneshot::channel();
+/// tx.send(2).unwrap();
+/// assert_eq!(futures_lite::future::block_on(rx), Ok(2));
+/// ```
 pub struct Receiver<T> {
     inner: Option<Arc<Inner<T>>>,
 }
 
 /// The sender was dropped without sending.
+///
+/// ```
+/// let (tx, rx) = eddy::sync::oneshot::channel::<u8>();
+/// drop(tx);
+/// assert!(futures_lite::future::block_on(rx).is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecvError(());
 
@@ -82,6 +100,12 @@ impl fmt::Display for RecvError {
 impl std::error::Error for RecvError {}
 
 /// Why [`Receiver::try_recv`] returned no value.
+///
+/// ```
+/// use eddy::sync::oneshot::{self, TryRecvError};
+/// let (_tx, mut rx) = oneshot::channel::<u8>();
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TryRecvError {
     /// Nothing sent yet.

@@ -46,12 +46,24 @@ unsafe impl<T: ?Sized + Send> Send for RwLock<T> {}
 unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
 
 /// Shared access to an [`RwLock`]; released when dropped.
+///
+/// ```
+/// let lock = eddy::sync::RwLock::new(1);
+/// let guard = lock.try_read().unwrap();
+/// assert_eq!(*guard, 1);
+/// ```
 #[must_use = "the read lock is released as soon as the guard is dropped"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
     lock: &'a RwLock<T>,
 }
 
 /// Exclusive access to an [`RwLock`]; released when dropped.
+///
+/// ```
+/// let lock = eddy::sync::RwLock::new(1);
+/// *lock.try_write().unwrap() = 2;
+/// assert_eq!(*lock.try_read().unwrap(), 2);
+/// ```
 #[must_use = "the write lock is released as soon as the guard is dropped"]
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
     lock: &'a RwLock<T>,

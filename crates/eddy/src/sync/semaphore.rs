@@ -32,6 +32,13 @@ pub struct Semaphore {
 }
 
 /// The semaphore was closed; returned by the `acquire` methods.
+///
+/// ```
+/// let semaphore = eddy::sync::Semaphore::new(1);
+/// semaphore.close();
+/// let error = futures_lite::future::block_on(semaphore.acquire()).unwrap_err();
+/// assert_eq!(error.to_string(), "semaphore closed");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AcquireError(());
 
@@ -44,6 +51,12 @@ impl fmt::Display for AcquireError {
 impl std::error::Error for AcquireError {}
 
 /// Why a `try_acquire` method returned no permit.
+///
+/// ```
+/// use eddy::sync::{Semaphore, TryAcquireError};
+/// let semaphore = Semaphore::new(0);
+/// assert_eq!(semaphore.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TryAcquireError {
     /// The semaphore was closed.
@@ -73,6 +86,15 @@ impl From<TryAcquireFailure> for TryAcquireError {
 }
 
 /// Permits borrowed from a [`Semaphore`]; released when dropped.
+///
+/// ```
+/// let semaphore = eddy::sync::Semaphore::new(1);
+/// {
+///     let _permit = semaphore.try_acquire().unwrap();
+///     assert_eq!(semaphore.available_permits(), 0);
+/// }
+/// assert_eq!(semaphore.available_permits(), 1);
+/// ```
 #[must_use = "the permits are released as soon as this is dropped"]
 pub struct SemaphorePermit<'a> {
     semaphore: &'a Semaphore,
@@ -81,6 +103,14 @@ pub struct SemaphorePermit<'a> {
 
 /// Permits taken from an `Arc<Semaphore>`; released when dropped. Can be moved
 /// into a spawned task.
+///
+/// ```
+/// use std::sync::Arc;
+/// let semaphore = Arc::new(eddy::sync::Semaphore::new(1));
+/// let permit = semaphore.clone().try_acquire_owned().unwrap();
+/// std::thread::spawn(move || drop(permit)).join().unwrap();
+/// assert_eq!(semaphore.available_permits(), 1);
+/// ```
 #[must_use = "the permits are released as soon as this is dropped"]
 pub struct OwnedSemaphorePermit {
     semaphore: Arc<Semaphore>,

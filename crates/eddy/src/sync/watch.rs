@@ -41,11 +41,24 @@ struct Shared<T> {
 }
 
 /// Publishes values; created by [`channel`].
+///
+/// ```
+/// let (tx, rx) = eddy::sync::watch::channel(1);
+/// tx.send(2).unwrap();
+/// assert_eq!(*rx.borrow(), 2);
+/// ```
 pub struct Sender<T> {
     shared: Arc<Shared<T>>,
 }
 
 /// Reads the latest value and waits for changes; clone for more receivers.
+///
+/// ```
+/// let (tx, mut rx) = eddy::sync::watch::channel(1);
+/// tx.send(2).unwrap();
+/// futures_lite::future::block_on(rx.changed()).unwrap();
+/// assert_eq!(*rx.borrow_and_update(), 2);
+/// ```
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     /// The version (without `CLOSED`) this receiver has seen.
@@ -54,12 +67,24 @@ pub struct Receiver<T> {
 
 /// A read borrow of the current value; holds a read lock, so keep it short
 /// and never across an `.await`.
+///
+/// ```
+/// let (_tx, rx) = eddy::sync::watch::channel(String::from("a"));
+/// let value = rx.borrow();
+/// assert_eq!(value.as_str(), "a");
+/// ```
 pub struct Ref<'a, T> {
     guard: RwLockReadGuard<'a, T>,
     has_changed: bool,
 }
 
 /// The sender is gone; returned by [`Receiver::changed`].
+///
+/// ```
+/// let (tx, mut rx) = eddy::sync::watch::channel(0);
+/// drop(tx);
+/// assert!(futures_lite::future::block_on(rx.changed()).is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecvError(());
 
@@ -72,6 +97,12 @@ impl fmt::Display for RecvError {
 impl std::error::Error for RecvError {}
 
 /// Every receiver is gone; the value is returned inside.
+///
+/// ```
+/// let (tx, rx) = eddy::sync::watch::channel(0);
+/// drop(rx);
+/// assert_eq!(tx.send(5).unwrap_err().0, 5);
+/// ```
 #[derive(PartialEq, Eq, Clone, Copy)]
 pub struct SendError<T>(pub T);
 

@@ -10,17 +10,38 @@ use crate::sync::fair_semaphore::{FairSemaphore, TryAcquireFailure};
 use crate::sync::park;
 
 /// Sends to a bounded channel; clone it for more producers.
+///
+/// ```
+/// let (tx, mut rx) = eddy::sync::mpsc::channel(2);
+/// let tx2 = tx.clone();
+/// tx.try_send(1).unwrap();
+/// tx2.try_send(2).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
 pub struct Sender<T> {
     chan: Arc<Chan<T>>,
 }
 
 /// Receives from a bounded channel.
+///
+/// ```
+/// let (tx, mut rx) = eddy::sync::mpsc::channel(1);
+/// tx.try_send('a').unwrap();
+/// assert_eq!(rx.blocking_recv(), Some('a'));
+/// ```
 pub struct Receiver<T> {
     core: RxCore<T>,
 }
 
 /// A reserved slot in a bounded channel: [`Permit::send`] cannot fail for
 /// lack of room. Dropping it unused frees the slot.
+///
+/// ```
+/// let (tx, mut rx) = eddy::sync::mpsc::channel(1);
+/// let permit = tx.try_reserve().unwrap();
+/// permit.send(1);
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
 pub struct Permit<'a, T> {
     chan: &'a Chan<T>,
 }

@@ -1,8 +1,21 @@
 //! Errors returned by the [`mpsc`](super) channels.
+//!
+//! ```
+//! use eddy::sync::mpsc::{self, error::TrySendError};
+//! let (tx, rx) = mpsc::channel(1);
+//! drop(rx);
+//! assert_eq!(tx.try_send(1), Err(TrySendError::Closed(1)));
+//! ```
 
 use std::fmt;
 
 /// The receiver was dropped or closed; the unsent value is returned inside.
+///
+/// ```
+/// let (tx, rx) = eddy::sync::mpsc::unbounded_channel();
+/// drop(rx);
+/// assert_eq!(tx.send(3).unwrap_err().0, 3);
+/// ```
 #[derive(PartialEq, Eq, Clone, Copy)]
 pub struct SendError<T>(pub T);
 
@@ -22,6 +35,13 @@ impl<T> std::error::Error for SendError<T> {}
 
 /// Why [`Sender::try_send`](super::Sender::try_send) did not send; the value
 /// is returned inside.
+///
+/// ```
+/// use eddy::sync::mpsc::{self, error::TrySendError};
+/// let (tx, _rx) = mpsc::channel(1);
+/// tx.try_send(1).unwrap();
+/// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+/// ```
 #[derive(PartialEq, Eq, Clone, Copy)]
 pub enum TrySendError<T> {
     /// The channel is at capacity.
@@ -71,6 +91,12 @@ impl<T> From<SendError<T>> for TrySendError<T> {
 }
 
 /// Why [`Receiver::try_recv`](super::Receiver::try_recv) returned nothing.
+///
+/// ```
+/// use eddy::sync::mpsc::{self, error::TryRecvError};
+/// let (_tx, mut rx) = mpsc::unbounded_channel::<u8>();
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+/// ```
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub enum TryRecvError {
     /// No message right now; senders remain.

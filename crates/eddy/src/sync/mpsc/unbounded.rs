@@ -9,11 +9,25 @@ use super::error::{SendError, TryRecvError};
 use crate::sync::park;
 
 /// Sends to an unbounded channel; clone it for more producers.
+///
+/// ```
+/// let (tx, mut rx) = eddy::sync::mpsc::unbounded_channel();
+/// tx.clone().send(1).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
 pub struct UnboundedSender<T> {
     chan: Arc<Chan<T>>,
 }
 
 /// Receives from an unbounded channel.
+///
+/// ```
+/// let (tx, mut rx) = eddy::sync::mpsc::unbounded_channel();
+/// tx.send(1).unwrap();
+/// drop(tx);
+/// assert_eq!(rx.blocking_recv(), Some(1));
+/// assert_eq!(rx.blocking_recv(), None);
+/// ```
 pub struct UnboundedReceiver<T> {
     core: RxCore<T>,
 }
