@@ -208,3 +208,142 @@ impl<S: 'static> std::fmt::Debug for OwnedTasks<S> {
             .finish()
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    //! The task core driven by a bare queue: no runtime, no owned list.
+
+    use super::*;
+    use std::collections::VecDeque;
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll, Waker};
+
+    #[derive(Default)]
+    struct Queue(Mutex<VecDeque<Notified<Arc<Queue>>>>);
+
+    impl Schedule for Arc<Queue> {
+        fn release(&self, _: &Task<Self>) -> Option<Task<Self>> {
+            None
+        }
+        fn schedule(&self, task: Notified<Self>) {
+            self.0.lock().unwrap().push_back(task);
+        }
+    }
+
+    impl Queue {
+        fn run_all(&self) {
+            loop {
+                let task = self.0.lock().unwrap().pop_front();
+                match task {
+                    Some(task) => task.run(),
+                    None => return,
+                }
+            }
+        }
+    }
+
+    fn poll_join<T>(join: &mut JoinHandle<T>) -> Poll<Result<T, crate::task::JoinError>> {
+        Pin::new(join).poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    struct Counted(Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_task_runs_to_completion_and_yields_its_output() {
+        let queue = Arc::new(Queue::default());
+        let (task, notified, mut join) =
+            new_task(async { 5 }, queue.clone(), Id::next(), Location::caller());
+        drop(task);
+        assert!(poll_join(&mut join).is_pending());
+        notified.run();
+        assert!(join.is_finished());
+        assert!(matches!(poll_join(&mut join), Poll::Ready(Ok(5))));
+    }
+
+    #[test]
+    fn a_self_waking_task_is_requeued_and_polled_again() {
+        let queue = Arc::new(Queue::default());
+        let mut polls = 0;
+        let future = std::future::poll_fn(move |cx| {
+            polls += 1;
+            if polls < 3 {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            } else {
+                Poll::Ready(polls)
+            }
+        });
+        let (task, notified, mut join) =
+            new_task(future, queue.clone(), Id::next(), Location::caller());
+        drop(task);
+        queue.schedule(notified);
+        queue.run_all();
+        assert!(matches!(poll_join(&mut join), Poll::Ready(Ok(3))));
+    }
+
+    #[test]
+    fn shutdown_drops_the_future_once_and_cancels() {
+        let queue = Arc::new(Queue::default());
+        let drops = Arc::new(AtomicUsize::new(0));
+        let guard = Counted(drops.clone());
+        let (task, notified, mut join) = new_task(
+            async move {
+                let _g = guard;
+                std::future::pending::<()>().await
+            },
+            queue.clone(),
+            Id::next(),
+            Location::caller(),
+        );
+        notified.run();
+        task.shutdown();
+        assert_eq!(drops.load(SeqCst), 1);
+        match poll_join(&mut join) {
+            Poll::Ready(Err(e)) => assert!(e.is_cancelled()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_output_of_a_detached_task_is_dropped_at_completion() {
+        let queue = Arc::new(Queue::default());
+        let drops = Arc::new(AtomicUsize::new(0));
+        let output = Counted(drops.clone());
+        let (task, notified, join) = new_task(
+            async move { output },
+            queue.clone(),
+            Id::next(),
+            Location::caller(),
+        );
+        drop(task);
+        drop(join);
+        assert_eq!(drops.load(SeqCst), 0);
+        notified.run();
+        assert_eq!(drops.load(SeqCst), 1);
+    }
+
+    #[test]
+    fn owned_tasks_bind_remove_and_close() {
+        let queue = Arc::new(Queue::default());
+        let mut owned = OwnedTasks::new();
+        let (task, notified, _join) =
+            new_task(async {}, queue.clone(), Id::next(), Location::caller());
+        let second = Task::<Arc<Queue>>::from_raw(task.raw());
+        second.raw().ref_inc();
+        owned.bind(task).unwrap();
+        assert_eq!(owned.len(), 1);
+        assert!(owned.remove(&second).is_some());
+        assert!(owned.remove(&second).is_none());
+        owned.close();
+        assert!(owned.bind(second).is_err());
+        assert!(owned.is_empty());
+        drop(notified);
+    }
+}
