@@ -113,7 +113,12 @@ pub(crate) struct IoDriver {
 
 impl IoDriver {
     pub(crate) fn new() -> io::Result<(IoDriver, eddy_poll::Waker)> {
-        let poll = Poll::new().map_err(|e| io::Error::new(e.kind(), format!("creating the fiber runtime's event queue: {e}")))?;
+        let poll = Poll::new().map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("creating the fiber runtime's event queue: {e}"),
+            )
+        })?;
         let waker = eddy_poll::Waker::new(poll.registry(), WAKE_TOKEN)?;
         Ok((
             IoDriver {
@@ -198,7 +203,10 @@ impl RemoteWakes {
 
     /// Queues a wake-up and interrupts the poll if the scheduler sleeps.
     pub(crate) fn push(&self, key: RemoteKey) {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner()).push(key);
+        self.queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(key);
         self.pending.store(true, Ordering::SeqCst);
         if self.sleeping.load(Ordering::SeqCst) {
             // A failed wake can only mean the eventfd is full, which already

@@ -3,9 +3,9 @@
 //! result, [`Waiter`]s that make it runnable again, and the public handles
 //! [`JoinHandle`] and [`Fiber`].
 //!
-//! Every fiber is one `Rc` allocation (`FiberCell<F, T>`), seen by the
-//! scheduler as `Rc<dyn Task>` and by its join handle as
-//! `Rc<dyn JoinTarget<T>>`.
+//! Every fiber is one `Rc` allocation (`FiberCell`), seen by the scheduler
+//! as `Rc<FiberCell<dyn Run>>` and by its join handle as
+//! `Rc<FiberCell<dyn Output<T>>>`.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -66,7 +66,7 @@ pub(crate) enum Joiner {
 /// What every fiber (and the root context of `block_on`) has.
 pub(crate) struct Header {
     pub(crate) id: FiberId,
-    pub(crate) name: Option<Box<str>>,
+    pub(crate) name: Option<Rc<str>>,
     /// The runtime this fiber belongs to (wakes from others are ignored).
     pub(crate) runtime: u64,
     pub(crate) state: Cell<State>,
@@ -86,7 +86,7 @@ pub(crate) struct Header {
 }
 
 impl Header {
-    pub(crate) fn new(name: Option<Box<str>>, runtime: u64) -> Header {
+    pub(crate) fn new(name: Option<Rc<str>>, runtime: u64) -> Header {
         Header {
             id: FiberId::next(),
             name,
@@ -103,50 +103,65 @@ impl Header {
     }
 }
 
-/// A fiber as the scheduler sees it.
-pub(crate) trait Task {
-    fn header(&self) -> &Header;
+/// One allocation per fiber: the header, then the body (closure, then
+/// result). The body is unsized in the views below, so the header is a
+/// plain field access, never a virtual call.
+pub(crate) struct FiberCell<B: ?Sized> {
+    header: Header,
+    pub(crate) body: B,
+}
+
+impl<B: ?Sized> FiberCell<B> {
+    pub(crate) fn header(&self) -> &Header {
+        &self.header
+    }
+}
+
+/// What the scheduler does with a fiber's body.
+pub(crate) trait Run {
     /// Runs the closure to completion, catching a panic, and stores the
     /// result (or, when `cancelled`, drops the closure unrun).
     fn run(&self, cancelled: bool);
 }
 
-pub(crate) type FiberRef = Rc<dyn Task>;
-
-/// A fiber as its join handle sees it.
-pub(crate) trait JoinTarget<T>: Task {
+/// What a join handle does with a fiber's body.
+pub(crate) trait Output<T> {
     fn take_output(&self) -> Option<Result<T, JoinError>>;
 }
 
-enum Body<F, T> {
+/// A fiber as the scheduler sees it.
+pub(crate) type FiberRef = Rc<FiberCell<dyn Run>>;
+
+/// A fiber as its join handle sees it.
+pub(crate) type OutputRef<T> = Rc<FiberCell<dyn Output<T>>>;
+
+enum BodyState<F, T> {
     Pending(F),
     Done(Result<T, JoinError>),
     Taken,
 }
 
-/// One allocation per fiber: header, then closure, then its result.
-pub(crate) struct FiberCell<F, T> {
-    header: Header,
-    body: RefCell<Body<F, T>>,
+/// The body of a fiber running `F`.
+pub(crate) struct Body<F, T>(RefCell<BodyState<F, T>>);
+
+/// Creates a fiber's allocation; returns the scheduler's and the join
+/// handle's views of it.
+pub(crate) fn new_fiber<F, T>(header: Header, f: F) -> (FiberRef, OutputRef<T>)
+where
+    F: FnOnce() -> T + 'static,
+    T: 'static,
+{
+    let cell = Rc::new(FiberCell {
+        header,
+        body: Body(RefCell::new(BodyState::Pending(f))),
+    });
+    (cell.clone(), cell)
 }
 
-impl<F: FnOnce() -> T, T> FiberCell<F, T> {
-    pub(crate) fn new(header: Header, f: F) -> FiberCell<F, T> {
-        FiberCell {
-            header,
-            body: RefCell::new(Body::Pending(f)),
-        }
-    }
-}
-
-impl<F: FnOnce() -> T, T> Task for FiberCell<F, T> {
-    fn header(&self) -> &Header {
-        &self.header
-    }
-
+impl<F: FnOnce() -> T, T> Run for Body<F, T> {
     fn run(&self, cancelled: bool) {
-        let body = std::mem::replace(&mut *self.body.borrow_mut(), Body::Taken);
-        let Body::Pending(f) = body else {
+        let body = std::mem::replace(&mut *self.0.borrow_mut(), BodyState::Taken);
+        let BodyState::Pending(f) = body else {
             unreachable!("a fiber runs once");
         };
         let output = if cancelled {
@@ -161,15 +176,15 @@ impl<F: FnOnce() -> T, T> Task for FiberCell<F, T> {
                 }
             })
         };
-        *self.body.borrow_mut() = Body::Done(output);
+        *self.0.borrow_mut() = BodyState::Done(output);
     }
 }
 
-impl<F: FnOnce() -> T, T> JoinTarget<T> for FiberCell<F, T> {
+impl<F: FnOnce() -> T, T> Output<T> for Body<F, T> {
     fn take_output(&self) -> Option<Result<T, JoinError>> {
-        let mut body = self.body.borrow_mut();
-        match std::mem::replace(&mut *body, Body::Taken) {
-            Body::Done(output) => Some(output),
+        let mut body = self.0.borrow_mut();
+        match std::mem::replace(&mut *body, BodyState::Taken) {
+            BodyState::Done(output) => Some(output),
             other => {
                 *body = other;
                 None
@@ -178,31 +193,27 @@ impl<F: FnOnce() -> T, T> JoinTarget<T> for FiberCell<F, T> {
     }
 }
 
-/// The root context of `block_on`: runs on the thread's own stack.
-pub(crate) struct Root {
-    header: Header,
-}
+/// The body of the root context of `block_on`, which runs on the thread's
+/// own stack and is never started like a fiber.
+struct RootBody;
 
-impl Root {
-    pub(crate) fn new(runtime: u64) -> Root {
-        let root = Root {
-            header: Header {
-                is_root: true,
-                ..Header::new(None, runtime)
-            },
-        };
-        root.header.state.set(State::Running);
-        root
-    }
-}
-
-impl Task for Root {
-    fn header(&self) -> &Header {
-        &self.header
-    }
+impl Run for RootBody {
     fn run(&self, _cancelled: bool) {
         unreachable!("the root context is never started as a fiber");
     }
+}
+
+/// Creates the root context of a `block_on` (or of a shutdown).
+pub(crate) fn new_root(runtime: u64) -> FiberRef {
+    let header = Header {
+        is_root: true,
+        ..Header::new(None, runtime)
+    };
+    header.state.set(State::Running);
+    Rc::new(FiberCell {
+        header,
+        body: RootBody,
+    })
 }
 
 /// Makes one particular wait of one fiber runnable again. Waking a fiber
@@ -310,7 +321,7 @@ impl std::error::Error for JoinError {}
 /// });
 /// ```
 pub struct JoinHandle<T> {
-    pub(crate) fiber: Rc<dyn JoinTarget<T>>,
+    pub(crate) fiber: OutputRef<T>,
 }
 
 impl<T> JoinHandle<T> {
@@ -332,7 +343,7 @@ impl<T> JoinHandle<T> {
     ///
     /// When called outside a fiber (there is nothing to park).
     pub fn join(self) -> Result<T, JoinError> {
-        scheduler::join(&*self.fiber)
+        scheduler::join(&self.fiber)
     }
 
     /// Whether the fiber has finished.
@@ -342,9 +353,7 @@ impl<T> JoinHandle<T> {
 
     /// The fiber this handle waits for.
     pub fn fiber(&self) -> Fiber {
-        Fiber {
-            fiber: self.fiber.clone(),
-        }
+        Fiber::of(self.fiber.header())
     }
 }
 
@@ -362,27 +371,35 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// A handle to a fiber: its id and name. See [`current`](crate::current).
 #[derive(Clone)]
 pub struct Fiber {
-    pub(crate) fiber: FiberRef,
+    id: FiberId,
+    name: Option<Rc<str>>,
 }
 
 impl Fiber {
+    pub(crate) fn of(header: &Header) -> Fiber {
+        Fiber {
+            id: header.id,
+            name: header.name.clone(),
+        }
+    }
+
     /// The fiber's unique id.
     pub fn id(&self) -> FiberId {
-        self.fiber.header().id
+        self.id
     }
 
     /// The fiber's name, if it was given one with
     /// [`Builder::name`](crate::Builder::name).
     pub fn name(&self) -> Option<&str> {
-        self.fiber.header().name.as_deref()
+        self.name.as_deref()
     }
 }
 
 impl fmt::Debug for Fiber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Fiber")
-            .field("id", &self.id())
-            .field("name", &self.name())
+            .field("id", &self.id)
+            .field("name", &self.name)
             .finish()
     }
 }

@@ -74,7 +74,10 @@ impl Wake for FiberWaker {
 /// Outside a fiber.
 pub fn block_on_future<F: Future>(future: F) -> F::Output {
     scheduler::expect("eddy_fiber::block_on_future", |s| {
-        assert!(s.in_fiber(), "eddy_fiber::block_on_future must be called from a fiber");
+        assert!(
+            s.in_fiber(),
+            "eddy_fiber::block_on_future must be called from a fiber"
+        );
         let me = s.current();
         let state = Arc::new(FiberWaker {
             remote: s.remote.clone(),
@@ -106,7 +109,9 @@ pub fn block_on_future<F: Future>(future: F) -> F::Output {
             let parked = s.park();
             s.remote_waiting.set(s.remote_waiting.get() - 1);
             if parked.is_err() {
-                panic!("eddy_fiber: fiber cancelled inside block_on_future while already unwinding");
+                panic!(
+                    "eddy_fiber: fiber cancelled inside block_on_future while already unwinding"
+                );
             }
         }
     })
@@ -119,7 +124,7 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Some(output) = self.fiber.take_output() {
+        if let Some(output) = self.fiber.body.take_output() {
             return Poll::Ready(output);
         }
         let header = self.fiber.header();

@@ -73,6 +73,8 @@ mod fiber;
 mod future;
 pub mod net;
 mod overflow;
+#[doc(hidden)]
+pub mod raw_switch;
 mod runtime;
 mod scheduler;
 mod slab;
@@ -82,4 +84,6 @@ mod timer;
 
 pub use fiber::{Fiber, FiberId, JoinError, JoinHandle};
 pub use future::block_on_future;
-pub use runtime::{Builder, Runtime, RuntimeBuilder, current, sleep, spawn, try_current, yield_now};
+pub use runtime::{
+    Builder, Runtime, RuntimeBuilder, current, sleep, spawn, try_current, yield_now,
+};

@@ -45,14 +45,15 @@ struct Chunk {
 
 impl Chunk {
     const fn new() -> Chunk {
-        const FREE: GuardEntry = GuardEntry {
-            start: AtomicUsize::new(0),
-            end: AtomicUsize::new(0),
-            stride: AtomicUsize::new(0),
-            guard: AtomicUsize::new(0),
-        };
         Chunk {
-            entries: [FREE; CHUNK_LEN],
+            entries: [const {
+                GuardEntry {
+                    start: AtomicUsize::new(0),
+                    end: AtomicUsize::new(0),
+                    stride: AtomicUsize::new(0),
+                    guard: AtomicUsize::new(0),
+                }
+            }; CHUNK_LEN],
             next: AtomicPtr::new(ptr::null_mut()),
         }
     }
@@ -90,7 +91,12 @@ impl std::fmt::Debug for GuardEntry {
 
 /// Registers `[start, end)`, made of slots of `stride` bytes, each starting
 /// with `guard` bytes of guard page.
-pub(crate) fn register_guards(start: usize, end: usize, stride: usize, guard: usize) -> GuardRegistration {
+pub(crate) fn register_guards(
+    start: usize,
+    end: usize,
+    stride: usize,
+    guard: usize,
+) -> GuardRegistration {
     debug_assert!(start != 0 && start < end && guard <= stride);
     loop {
         for chunk in chunks() {
@@ -110,7 +116,9 @@ pub(crate) fn register_guards(start: usize, end: usize, stride: usize, guard: us
         }
         // Every entry is taken: append a chunk to the last one.
         let fresh = Box::into_raw(Box::new(Chunk::new()));
-        let last = chunks().last().expect("the registry has at least one chunk");
+        let last = chunks()
+            .last()
+            .expect("the registry has at least one chunk");
         if last
             .next
             .compare_exchange(ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire)
@@ -168,7 +176,7 @@ const RECORD_MAGIC: u64 = 0x6564_6479_6669_6272; // "eddyfibr"
 
 /// Bytes the record takes at the top of a stack (a multiple of 16).
 pub(crate) const RECORD_SIZE: usize = std::mem::size_of::<StackRecord>();
-const _: () = assert!(RECORD_SIZE % 16 == 0);
+const _: () = assert!(RECORD_SIZE.is_multiple_of(16));
 
 /// Writes the record for fiber `id` below `top`.
 ///
@@ -200,7 +208,11 @@ static PREVIOUS: [(AtomicUsize, AtomicUsize); 2] = [
 ];
 
 fn previous_slot(signal: libc::c_int) -> &'static (AtomicUsize, AtomicUsize) {
-    if signal == libc::SIGBUS { &PREVIOUS[1] } else { &PREVIOUS[0] }
+    if signal == libc::SIGBUS {
+        &PREVIOUS[1]
+    } else {
+        &PREVIOUS[0]
+    }
 }
 
 /// Installs the process-wide `SIGSEGV`/`SIGBUS` handler (once).
@@ -227,7 +239,11 @@ pub(crate) fn install_handler() {
     });
 }
 
-extern "C" fn on_fault(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
+extern "C" fn on_fault(
+    signal: libc::c_int,
+    info: *mut libc::siginfo_t,
+    context: *mut libc::c_void,
+) {
     // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers;
     // si_addr is the faulting address for SIGSEGV/SIGBUS.
     let addr = unsafe { (*info).si_addr() } as usize;
@@ -238,7 +254,10 @@ extern "C" fn on_fault(signal: libc::c_int, info: *mut libc::siginfo_t, context:
     }
     let (handler, flags) = {
         let slot = previous_slot(signal);
-        (slot.0.load(Ordering::Acquire), slot.1.load(Ordering::Acquire))
+        (
+            slot.0.load(Ordering::Acquire),
+            slot.1.load(Ordering::Acquire),
+        )
     };
     if handler == libc::SIG_DFL || handler == libc::SIG_IGN {
         // Restore the default action and return: the faulting instruction
@@ -296,7 +315,10 @@ struct Buffer {
 
 impl Buffer {
     fn new() -> Buffer {
-        Buffer { bytes: [0; 256], len: 0 }
+        Buffer {
+            bytes: [0; 256],
+            len: 0,
+        }
     }
 
     fn push(&mut self, data: &[u8]) {
@@ -402,7 +424,10 @@ mod tests {
         let start = 0x1000_0000;
         let _reg = register_guards(start, start + 4 * 0x11000, 0x11000, 0x1000);
         assert_eq!(find_guard_hit(start + 10), Some(start + 0x11000));
-        assert_eq!(find_guard_hit(start + 0x11000 + 0xfff), Some(start + 0x22000));
+        assert_eq!(
+            find_guard_hit(start + 0x11000 + 0xfff),
+            Some(start + 0x22000)
+        );
         assert_eq!(find_guard_hit(start + 0x1000), None, "inside a stack");
         assert_eq!(find_guard_hit(start + 4 * 0x11000), None, "past the end");
     }
@@ -413,7 +438,10 @@ mod tests {
         let regs: Vec<_> = (0..CHUNK_LEN * 2 + 3)
             .map(|i| register_guards(base + i * 0x2000, base + (i + 1) * 0x2000, 0x2000, 0x1000))
             .collect();
-        assert_eq!(find_guard_hit(base + (CHUNK_LEN * 2 + 2) * 0x2000), Some(base + (CHUNK_LEN * 2 + 3) * 0x2000));
+        assert_eq!(
+            find_guard_hit(base + (CHUNK_LEN * 2 + 2) * 0x2000),
+            Some(base + (CHUNK_LEN * 2 + 3) * 0x2000)
+        );
         drop(regs);
         assert_eq!(find_guard_hit(base), None);
     }

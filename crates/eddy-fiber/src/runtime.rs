@@ -76,7 +76,7 @@ impl Runtime {
             .scheduler
             .spawn(Some("main".into()), None, f)
             .unwrap_or_else(|e| panic!("eddy_fiber: cannot start the main fiber: {e}"));
-        match self.scheduler.run_root(&*main.fiber) {
+        match self.scheduler.run_root(&main.fiber) {
             Ok(value) => value,
             Err(e) => match e.try_into_panic() {
                 Ok(payload) => std::panic::resume_unwind(payload),
@@ -213,8 +213,10 @@ impl Builder {
         F: FnOnce() -> T + 'static,
         T: 'static,
     {
-        let name = self.name.map(String::into_boxed_str);
-        scheduler::expect("eddy_fiber::Builder::spawn", |s| s.spawn(name, self.stack_size, f))
+        let name = self.name.map(Rc::from);
+        scheduler::expect("eddy_fiber::Builder::spawn", |s| {
+            s.spawn(name, self.stack_size, f)
+        })
     }
 }
 
@@ -278,10 +280,11 @@ pub fn sleep(duration: Duration) {
 ///
 /// Outside a fiber (see [`try_current`]).
 pub fn current() -> Fiber {
-    try_current().expect("eddy_fiber::current must be called from a fiber running on an eddy_fiber::Runtime")
+    try_current()
+        .expect("eddy_fiber::current must be called from a fiber running on an eddy_fiber::Runtime")
 }
 
 /// The fiber that calls it, or `None` outside a fiber.
 pub fn try_current() -> Option<Fiber> {
-    scheduler::with(|s| s.in_fiber().then(|| Fiber { fiber: s.current() })).flatten()
+    scheduler::with(|s| s.in_fiber().then(|| Fiber::of(s.current().header()))).flatten()
 }

@@ -45,10 +45,13 @@ use std::time::{Duration, Instant};
 
 use crate::arch;
 use crate::driver::{IoDriver, RemoteWakes};
-use crate::fiber::{FiberCell, FiberRef, Header, JoinError, JoinHandle, JoinTarget, Joiner, Root, State, Task, Waiter};
+use crate::fiber::{
+    FiberCell, FiberRef, Header, JoinError, JoinHandle, Joiner, Output, State, Waiter, new_fiber,
+    new_root,
+};
 use crate::overflow;
 use crate::slab::Slab;
-use crate::stack::{StackPool, Stack};
+use crate::stack::{Stack, StackPool};
 
 /// Picks between two maintenance passes while fibers stay runnable.
 const EVENT_INTERVAL: u32 = 61;
@@ -156,7 +159,7 @@ unsafe extern "C" fn fiber_entry(arg: *mut u8) -> ! {
         let me = scheduler.current();
         let cancelled = me.header().cancelled.get();
         // `run` catches the closure's panic; nothing unwinds past here.
-        me.run(cancelled);
+        me.body.run(cancelled);
     }
     scheduler.exit_current()
 }
@@ -187,7 +190,12 @@ impl Scheduler {
     }
 
     /// Creates a fiber running `f` and queues it.
-    pub(crate) fn spawn<F, T>(&self, name: Option<Box<str>>, stack_size: Option<usize>, f: F) -> io::Result<JoinHandle<T>>
+    pub(crate) fn spawn<F, T>(
+        &self,
+        name: Option<Rc<str>>,
+        stack_size: Option<usize>,
+        f: F,
+    ) -> io::Result<JoinHandle<T>>
     where
         F: FnOnce() -> T + 'static,
         T: 'static,
@@ -200,28 +208,42 @@ impl Scheduler {
         // in its top page. `fiber_entry` gets this scheduler, which outlives
         // its fibers (they only run while it is entered).
         let sp = unsafe {
-            overflow::write_record(top, header.id.as_u64(), stack.size(), header.name.as_deref());
-            arch::init_stack(top.sub(overflow::RECORD_SIZE), fiber_entry, self as *const Scheduler as *mut u8)
+            overflow::write_record(
+                top,
+                header.id.as_u64(),
+                stack.size(),
+                header.name.as_deref(),
+            );
+            arch::init_stack(
+                top.sub(overflow::RECORD_SIZE),
+                fiber_entry,
+                self as *const Scheduler as *mut u8,
+            )
         };
         header.sp.set(sp);
         header.stack.set(Some(stack));
         header.cancelled.set(self.shutting_down.get());
-        let cell = Rc::new(FiberCell::new(header, f));
-        let task: FiberRef = cell.clone();
+        let (task, output) = new_fiber(header, f);
         let slot = self.live.borrow_mut().insert(task.clone());
-        cell.header().slot.set(slot);
+        task.header().slot.set(slot);
         self.run_queue.borrow_mut().push_back(task);
-        Ok(JoinHandle { fiber: cell })
+        Ok(JoinHandle { fiber: output })
     }
 
     /// The running context.
     pub(crate) fn current(&self) -> FiberRef {
-        self.current.borrow().clone().expect("a context is current while the scheduler is entered")
+        self.current
+            .borrow()
+            .clone()
+            .expect("a context is current while the scheduler is entered")
     }
 
     /// Whether the running context is a fiber (not the root of block_on).
     pub(crate) fn in_fiber(&self) -> bool {
-        self.current.borrow().as_ref().is_some_and(|c| !c.header().is_root)
+        self.current
+            .borrow()
+            .as_ref()
+            .is_some_and(|c| !c.header().is_root)
     }
 
     fn push_runnable(&self, fiber: FiberRef) {
@@ -265,7 +287,10 @@ impl Scheduler {
     }
 
     fn is_cancelled(&self) -> bool {
-        self.current.borrow().as_ref().is_some_and(|c| c.header().cancelled.get())
+        self.current
+            .borrow()
+            .as_ref()
+            .is_some_and(|c| c.header().cancelled.get())
     }
 
     /// Puts the running fiber at the back of the run queue and runs others.
@@ -297,7 +322,10 @@ impl Scheduler {
     fn switch_to_next(&self) {
         let next = self.next_runnable();
         next.header().state.set(State::Running);
-        let prev = self.current.replace(Some(next.clone())).expect("a context is current");
+        let prev = self
+            .current
+            .replace(Some(next.clone()))
+            .expect("a context is current");
         if ptr::addr_eq(Rc::as_ptr(&prev), Rc::as_ptr(&next)) {
             return;
         }
@@ -351,7 +379,7 @@ impl Scheduler {
         loop {
             let tick = self.ticks.get().wrapping_add(1);
             self.ticks.set(tick);
-            if tick % EVENT_INTERVAL == 0 {
+            if tick.is_multiple_of(EVENT_INTERVAL) {
                 self.maintain(false);
             }
             if let Some(next) = self.run_queue.borrow_mut().pop_front() {
@@ -376,7 +404,11 @@ impl Scheduler {
                 self.declare_deadlock();
                 return;
             }
-            let timeout = if self.remote.begin_sleep() { timeout } else { Some(Duration::ZERO) };
+            let timeout = if self.remote.begin_sleep() {
+                timeout
+            } else {
+                Some(Duration::ZERO)
+            };
             let polled = self.io.poll(timeout);
             self.remote.end_sleep();
             self.on_poll_error(polled);
@@ -414,7 +446,11 @@ impl Scheduler {
         for key in self.remote.drain() {
             let fiber = self.live.borrow().get(key.slot).cloned();
             if let Some(fiber) = fiber.filter(|f| f.header().id == key.id) {
-                Waiter { fiber, wait: key.wait }.wake();
+                Waiter {
+                    fiber,
+                    wait: key.wait,
+                }
+                .wake();
             }
         }
     }
@@ -437,9 +473,9 @@ impl Scheduler {
 
     /// Runs the scheduler on the calling thread, as the root context, until
     /// `main` finishes.
-    pub(crate) fn run_root<T>(&self, main: &dyn JoinTarget<T>) -> Result<T, JoinError> {
+    pub(crate) fn run_root<T>(&self, main: &FiberCell<dyn Output<T>>) -> Result<T, JoinError> {
         let _enter = Enter::new(self);
-        let root: FiberRef = Rc::new(Root::new(self.id));
+        let root = new_root(self.id);
         *self.current.borrow_mut() = Some(root.clone());
         *self.root.borrow_mut() = Some(root);
         let _reset = ResetRoot(self);
@@ -460,7 +496,7 @@ impl Scheduler {
         }
         let _enter = Enter::new(self);
         self.shutting_down.set(true);
-        let root: FiberRef = Rc::new(Root::new(self.id));
+        let root = new_root(self.id);
         let previous = self.current.replace(Some(root.clone()));
         let _root_slot = self.root.replace(Some(root.clone()));
         for _ in 0..SHUTDOWN_ROUNDS {
@@ -502,19 +538,21 @@ impl Drop for ResetRoot<'_> {
 }
 
 /// Parks the running context until `target` finishes; returns its output.
-pub(crate) fn join<T>(target: &dyn JoinTarget<T>) -> Result<T, JoinError> {
-    expect("JoinHandle::join", |s| loop {
-        if let Some(output) = target.take_output() {
-            return output;
-        }
-        if target.header().state.get() == State::Finished {
-            // The output was taken by an earlier poll of this handle.
-            return Err(JoinError::Cancelled);
-        }
-        let waiter = s.begin_wait();
-        target.header().joiner.set(Some(Joiner::Fiber(waiter)));
-        if s.park().is_err() || s.deadlocked.get() {
-            return Err(JoinError::Cancelled);
+pub(crate) fn join<T>(target: &FiberCell<dyn Output<T>>) -> Result<T, JoinError> {
+    expect("JoinHandle::join", |s| {
+        loop {
+            if let Some(output) = target.body.take_output() {
+                return output;
+            }
+            if target.header().state.get() == State::Finished {
+                // The output was taken by an earlier poll of this handle.
+                return Err(JoinError::Cancelled);
+            }
+            let waiter = s.begin_wait();
+            target.header().joiner.set(Some(Joiner::Fiber(waiter)));
+            if s.park().is_err() || s.deadlocked.get() {
+                return Err(JoinError::Cancelled);
+            }
         }
     })
 }

@@ -148,7 +148,10 @@ impl Mapping {
             if !install_guard(at, guard, slots == 1).map_err(unmap_on_error)? {
                 // SAFETY: the mapping was made just above and is unused.
                 unsafe { sys::unmap(base, len) };
-                return Err(io::Error::new(io::ErrorKind::Unsupported, "guard markers unsupported"));
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "guard markers unsupported",
+                ));
             }
         }
         let start = base as usize;
@@ -191,7 +194,10 @@ fn map_error(e: io::Error, len: usize) -> io::Error {
             ),
         )
     } else {
-        io::Error::new(e.kind(), format!("mapping a {len}-byte fiber stack failed: {e}"))
+        io::Error::new(
+            e.kind(),
+            format!("mapping a {len}-byte fiber stack failed: {e}"),
+        )
     }
 }
 
@@ -261,7 +267,8 @@ impl StackPool {
         let (slab, slot) = match self.carving {
             Some((slab, slot)) if slot < slots => (slab, slot),
             _ => {
-                self.slabs.push(Mapping::new(stride * slots, self.page, slots)?);
+                self.slabs
+                    .push(Mapping::new(stride * slots, self.page, slots)?);
                 (self.slabs.len() - 1, 0)
             }
         };

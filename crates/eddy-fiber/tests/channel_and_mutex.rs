@@ -67,7 +67,8 @@ fn mutex_is_held_across_parks() {
         let max_inside = Rc::new(Cell::new(0));
         let handles: Vec<_> = (0..20)
             .map(|_| {
-                let (mutex, inside, max_inside) = (mutex.clone(), inside.clone(), max_inside.clone());
+                let (mutex, inside, max_inside) =
+                    (mutex.clone(), inside.clone(), max_inside.clone());
                 spawn(move || {
                     for _ in 0..5 {
                         let mut guard = mutex.lock();

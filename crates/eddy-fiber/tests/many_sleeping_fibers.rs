@@ -36,6 +36,9 @@ fn hundred_thousand_fibers_sleep_at_once() {
         (woke.get(), max_alive.get())
     });
     assert_eq!(woke, FIBERS);
-    assert_eq!(max_alive, FIBERS, "all fibers were parked in sleep at the same time");
+    assert_eq!(
+        max_alive, FIBERS,
+        "all fibers were parked in sleep at the same time"
+    );
     assert!(start.elapsed() >= Duration::from_millis(200));
 }

@@ -5,10 +5,15 @@ use eddy_fiber::{JoinError, Runtime, spawn, yield_now};
 /// Silences the panics these tests raise on purpose; others still print.
 fn quiet_panics() {
     std::panic::set_hook(Box::new(|info| {
-        let msg = info.payload().downcast_ref::<&str>().map(|s| s.to_string())
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        if !["boom", "in the middle", "main fiber failed"].iter().any(|m| msg.contains(m))
+        if !["boom", "in the middle", "main fiber failed"]
+            .iter()
+            .any(|m| msg.contains(m))
             && !info.payload().is::<u8>()
         {
             eprintln!("{info}");
@@ -75,6 +80,9 @@ fn main_fiber_panic_resumes_in_block_on() {
         rt.block_on(|| -> () { panic!("main fiber failed") })
     }));
     let payload = caught.unwrap_err();
-    assert_eq!(*payload.downcast_ref::<&str>().unwrap(), "main fiber failed");
+    assert_eq!(
+        *payload.downcast_ref::<&str>().unwrap(),
+        "main fiber failed"
+    );
     assert_eq!(rt.block_on(|| 3), 3, "the runtime survives");
 }

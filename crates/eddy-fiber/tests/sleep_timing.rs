@@ -16,7 +16,10 @@ fn sleep_lasts_at_least_its_duration() {
         start.elapsed()
     });
     assert!(elapsed >= Duration::from_millis(50), "{elapsed:?}");
-    assert!(elapsed < Duration::from_millis(500), "{elapsed:?}: far too late");
+    assert!(
+        elapsed < Duration::from_millis(500),
+        "{elapsed:?}: far too late"
+    );
 }
 
 #[test]
@@ -43,7 +46,10 @@ fn sleepers_wake_in_deadline_order_and_concurrently() {
     assert_eq!(order, [0, 10, 20, 30, 40]);
     let elapsed = start.elapsed();
     assert!(elapsed >= Duration::from_millis(40));
-    assert!(elapsed < Duration::from_millis(100 * 5), "sleeps overlapped: {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_millis(100 * 5),
+        "sleeps overlapped: {elapsed:?}"
+    );
 }
 
 #[test]
@@ -64,7 +70,9 @@ fn read_timeout_fails_with_timed_out() {
             drop(conn);
         });
         let stream = eddy_fiber::net::TcpStream::connect(addr).unwrap();
-        stream.set_read_timeout(Some(Duration::from_millis(30))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(30)))
+            .unwrap();
         let start = Instant::now();
         let err = std::io::Read::read(&mut &stream, &mut [0; 8]).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);

@@ -44,7 +44,9 @@ fn yield_interleaves_fibers_in_fifo_order() {
         }
         Rc::try_unwrap(log).unwrap().into_inner()
     });
-    let expected: Vec<_> = (0..3).flat_map(|step| (0..3).map(move |id| (id, step))).collect();
+    let expected: Vec<_> = (0..3)
+        .flat_map(|step| (0..3).map(move |id| (id, step)))
+        .collect();
     assert_eq!(log, expected);
 }
 

@@ -36,16 +36,28 @@ fn overflow_is_reported_with_the_fiber_name_and_aborts() {
     }
     let exe = std::env::current_exe().unwrap();
     let out = Command::new(exe)
-        .args(["overflow_is_reported_with_the_fiber_name_and_aborts", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "overflow_is_reported_with_the_fiber_name_and_aborts",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, "1")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "the child must not exit cleanly: {stderr}");
+    assert!(
+        !out.status.success(),
+        "the child must not exit cleanly: {stderr}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::process::ExitStatusExt;
-        assert_eq!(out.status.signal(), Some(libc::SIGABRT), "aborted; stderr: {stderr}");
+        assert_eq!(
+            out.status.signal(),
+            Some(libc::SIGABRT),
+            "aborted; stderr: {stderr}"
+        );
     }
     assert!(stderr.contains("fiber stack overflow"), "stderr: {stderr}");
     assert!(stderr.contains("'deep-recursion'"), "stderr: {stderr}");
@@ -68,7 +80,11 @@ fn faults_outside_guard_pages_are_not_reported_as_overflows() {
     }
     let exe = std::env::current_exe().unwrap();
     let out = Command::new(exe)
-        .args(["faults_outside_guard_pages_are_not_reported_as_overflows", "--exact", "--nocapture"])
+        .args([
+            "faults_outside_guard_pages_are_not_reported_as_overflows",
+            "--exact",
+            "--nocapture",
+        ])
         .env(NULL_CHILD, "1")
         .output()
         .unwrap();
@@ -76,7 +92,11 @@ fn faults_outside_guard_pages_are_not_reported_as_overflows() {
     #[cfg(unix)]
     {
         use std::os::unix::process::ExitStatusExt;
-        assert_eq!(out.status.signal(), Some(libc::SIGSEGV), "default action; stderr: {stderr}");
+        assert_eq!(
+            out.status.signal(),
+            Some(libc::SIGSEGV),
+            "default action; stderr: {stderr}"
+        );
     }
     assert!(!stderr.contains("fiber stack overflow"), "stderr: {stderr}");
 }

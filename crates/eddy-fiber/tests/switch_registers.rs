@@ -24,8 +24,8 @@ fn mixed_work(seed: u64) -> (u64, f64) {
         h = h.wrapping_mul(g | 1);
         x = x * 1.000001 + y;
         y = y * 0.5 + z;
-        z = z - w * 0.25;
-        w = w + x * 1e-9;
+        z -= w * 0.25;
+        w += x * 1e-9;
         if black_box(YIELD_INSIDE.with(Cell::get)) {
             yield_now();
         }
@@ -116,7 +116,13 @@ mod x86_64 {
         let rt = Runtime::new().unwrap();
         rt.block_on(|| {
             let handles: Vec<_> = (1..=4u64)
-                .map(|i| spawn(move || (0..20).map(|_| callee_saved_after_yield(i << 40)).collect::<Vec<_>>()))
+                .map(|i| {
+                    spawn(move || {
+                        (0..20)
+                            .map(|_| callee_saved_after_yield(i << 40))
+                            .collect::<Vec<_>>()
+                    })
+                })
                 .collect();
             for (i, h) in (1..=4u64).zip(handles) {
                 let base = i << 40;
@@ -155,7 +161,11 @@ mod x86_64 {
                 assert_eq!(third.to_bits(), nearest.to_bits() + 1);
             }
             for (csr, third) in default.join().unwrap() {
-                assert_eq!(csr & !0x3F, 0x1F80, "new fibers start with the default MXCSR controls");
+                assert_eq!(
+                    csr & !0x3F,
+                    0x1F80,
+                    "new fibers start with the default MXCSR controls"
+                );
                 assert_eq!(third, nearest);
             }
             assert_eq!(mxcsr() & 0x6000, 0, "the main fiber is unaffected");

@@ -16,7 +16,10 @@ const BYTES_PER_CLIENT: usize = 3_000;
 
 /// Raises the soft (and if needed hard) open-file limit to `want`.
 fn raise_fd_limit(want: u64) -> Result<(), String> {
-    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     // SAFETY: getrlimit writes into the struct we pass.
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
         return Err(io::Error::last_os_error().to_string());
@@ -24,7 +27,10 @@ fn raise_fd_limit(want: u64) -> Result<(), String> {
     if lim.rlim_cur >= want {
         return Ok(());
     }
-    let new = libc::rlimit { rlim_cur: want, rlim_max: lim.rlim_max.max(want) };
+    let new = libc::rlimit {
+        rlim_cur: want,
+        rlim_max: lim.rlim_max.max(want),
+    };
     // SAFETY: setrlimit reads the struct we pass.
     if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &new) } != 0 {
         return Err(format!(
@@ -38,7 +44,9 @@ fn raise_fd_limit(want: u64) -> Result<(), String> {
 }
 
 fn pattern(client: usize) -> Vec<u8> {
-    (0..BYTES_PER_CLIENT).map(|i| (client * 31 + i * 7) as u8).collect()
+    (0..BYTES_PER_CLIENT)
+        .map(|i| (client * 31 + i * 7) as u8)
+        .collect()
 }
 
 /// The whole echo server per connection: plain blocking code.
@@ -65,7 +73,11 @@ fn client(addr: SocketAddr, id: usize, connected: eddy_fiber::sync::Sender<()>) 
     (&stream).read_exact(&mut back)?;
     assert!(back == data, "client {id}: echoed bytes differ");
     stream.shutdown(std::net::Shutdown::Write)?;
-    assert_eq!((&stream).read(&mut [0u8; 1])?, 0, "client {id}: server closes after EOF");
+    assert_eq!(
+        (&stream).read(&mut [0u8; 1])?,
+        0,
+        "client {id}: server closes after EOF"
+    );
     Ok(())
 }
 
@@ -104,11 +116,18 @@ fn ten_thousand_clients_every_byte_echoed() {
         return;
     }
     if let Err(why) = raise_fd_limit(CLIENTS as u64 + 256) {
-        eprintln!("SKIPPED ten_thousand_clients_every_byte_echoed: needs ~10 300 descriptors per process: {why}");
+        eprintln!(
+            "SKIPPED ten_thousand_clients_every_byte_echoed: needs ~10 300 descriptors per process: {why}"
+        );
         return;
     }
     let mut server = Command::new(std::env::current_exe().unwrap())
-        .args(["ten_thousand_clients_every_byte_echoed", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "ten_thousand_clients_every_byte_echoed",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(SERVER_CHILD, "1")
         .stdout(Stdio::piped())
         .spawn()
@@ -133,7 +152,10 @@ fn ten_thousand_clients_every_byte_echoed() {
             // Wait until this wave is connected before starting the next.
             while rx.recv().is_ok() {}
         }
-        clients.into_iter().map(|c| c.join().unwrap().map(|()| 1)).sum::<io::Result<usize>>()
+        clients
+            .into_iter()
+            .map(|c| c.join().unwrap().map(|()| 1))
+            .sum::<io::Result<usize>>()
     });
     assert_eq!(echoed.unwrap(), CLIENTS);
     let status = server.wait().unwrap();
@@ -150,7 +172,10 @@ fn connect_to_a_closed_port_is_refused() {
         };
         let err = TcpStream::connect(("127.0.0.1", port)).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused, "{err}");
-        assert!(err.to_string().contains("127.0.0.1"), "the address is named: {err}");
+        assert!(
+            err.to_string().contains("127.0.0.1"),
+            "the address is named: {err}"
+        );
     });
 }
 

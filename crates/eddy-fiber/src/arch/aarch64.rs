@@ -53,36 +53,36 @@ pub(crate) unsafe extern "C" fn switch(save: *mut *mut u8, resume: *mut u8) {
     // the frame is 176 bytes, so it stays aligned. Every callee-saved
     // register is reloaded from the resumed frame before `ret`.
     core::arch::naked_asm!(
-        "sub sp, sp, #176",          // reserve the frame
-        "stp x19, x20, [sp, #0]",    // save x19, x20
-        "stp x21, x22, [sp, #16]",   // save x21, x22
-        "stp x23, x24, [sp, #32]",   // save x23, x24
-        "stp x25, x26, [sp, #48]",   // save x25, x26
-        "stp x27, x28, [sp, #64]",   // save x27, x28
-        "stp x29, x30, [sp, #80]",   // save frame pointer and return address
-        "stp d8, d9, [sp, #96]",     // save d8, d9
-        "stp d10, d11, [sp, #112]",  // save d10, d11
-        "stp d12, d13, [sp, #128]",  // save d12, d13
-        "stp d14, d15, [sp, #144]",  // save d14, d15
-        "mrs x9, fpcr",              // read the FP control register
-        "str x9, [sp, #160]",        // save it
-        "mov x9, sp",                // sp cannot be stored directly
-        "str x9, [x0]",              // publish our stack pointer: suspended
-        "mov sp, x1",                // switch to the resumed context's stack
-        "ldr x9, [sp, #160]",        // its FPCR
-        "msr fpcr, x9",              // restore it
-        "ldp d14, d15, [sp, #144]",  // restore d14, d15
-        "ldp d12, d13, [sp, #128]",  // restore d12, d13
-        "ldp d10, d11, [sp, #112]",  // restore d10, d11
-        "ldp d8, d9, [sp, #96]",     // restore d8, d9
-        "ldp x29, x30, [sp, #80]",   // restore frame pointer and return address
-        "ldp x27, x28, [sp, #64]",   // restore x27, x28
-        "ldp x25, x26, [sp, #48]",   // restore x25, x26
-        "ldp x23, x24, [sp, #32]",   // restore x23, x24
-        "ldp x21, x22, [sp, #16]",   // restore x21, x22
-        "ldp x19, x20, [sp, #0]",    // restore x19, x20
-        "add sp, sp, #176",          // pop the frame
-        "ret",                       // jump to x30: after its `bl switch`, or the trampoline
+        "sub sp, sp, #176",         // reserve the frame
+        "stp x19, x20, [sp, #0]",   // save x19, x20
+        "stp x21, x22, [sp, #16]",  // save x21, x22
+        "stp x23, x24, [sp, #32]",  // save x23, x24
+        "stp x25, x26, [sp, #48]",  // save x25, x26
+        "stp x27, x28, [sp, #64]",  // save x27, x28
+        "stp x29, x30, [sp, #80]",  // save frame pointer and return address
+        "stp d8, d9, [sp, #96]",    // save d8, d9
+        "stp d10, d11, [sp, #112]", // save d10, d11
+        "stp d12, d13, [sp, #128]", // save d12, d13
+        "stp d14, d15, [sp, #144]", // save d14, d15
+        "mrs x9, fpcr",             // read the FP control register
+        "str x9, [sp, #160]",       // save it
+        "mov x9, sp",               // sp cannot be stored directly
+        "str x9, [x0]",             // publish our stack pointer: suspended
+        "mov sp, x1",               // switch to the resumed context's stack
+        "ldr x9, [sp, #160]",       // its FPCR
+        "msr fpcr, x9",             // restore it
+        "ldp d14, d15, [sp, #144]", // restore d14, d15
+        "ldp d12, d13, [sp, #128]", // restore d12, d13
+        "ldp d10, d11, [sp, #112]", // restore d10, d11
+        "ldp d8, d9, [sp, #96]",    // restore d8, d9
+        "ldp x29, x30, [sp, #80]",  // restore frame pointer and return address
+        "ldp x27, x28, [sp, #64]",  // restore x27, x28
+        "ldp x25, x26, [sp, #48]",  // restore x25, x26
+        "ldp x23, x24, [sp, #32]",  // restore x23, x24
+        "ldp x21, x22, [sp, #16]",  // restore x21, x22
+        "ldp x19, x20, [sp, #0]",   // restore x19, x20
+        "add sp, sp, #176",         // pop the frame
+        "ret",                      // jump to x30: after its `bl switch`, or the trampoline
     )
 }
 

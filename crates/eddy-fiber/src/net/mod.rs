@@ -62,7 +62,11 @@ impl<S> IoSource<S> {
 
     /// Runs `op` until it does not return `WouldBlock`, parking on the
     /// readiness of `dir` in between (with that direction's timeout).
-    pub(crate) fn do_io<R>(&self, dir: Direction, mut op: impl FnMut(&S) -> io::Result<R>) -> io::Result<R> {
+    pub(crate) fn do_io<R>(
+        &self,
+        dir: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
         let timeout = match dir {
             Direction::Read => self.read_timeout.get(),
             Direction::Write => self.write_timeout.get(),
@@ -82,27 +86,37 @@ impl<S> IoSource<S> {
     /// Parks until `dir` is reported ready (or `deadline` passes).
     pub(crate) fn wait(&self, dir: Direction, deadline: Option<Instant>) -> io::Result<()> {
         let readiness = &self.registration.readiness;
-        scheduler::with(|s| loop {
-            if readiness.flag(dir).get() {
-                return Ok(());
-            }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return Err(io::Error::new(io::ErrorKind::TimedOut, "socket operation timed out"));
-            }
-            let waiter = s.begin_wait();
-            if let Some(deadline) = deadline {
-                s.timers.borrow_mut().insert(deadline, waiter.clone());
-            }
-            readiness.waiters(dir).borrow_mut().push(waiter);
-            s.io_waiting.set(s.io_waiting.get() + 1);
-            let parked = s.park();
-            s.io_waiting.set(s.io_waiting.get() - 1);
-            if deadline.is_some() {
-                s.timers.borrow_mut().wait_ended();
-            }
-            readiness.waiters(dir).borrow_mut().retain(|w| w.is_current());
-            if parked.is_err() {
-                return Err(io::Error::other("fiber cancelled: its runtime is shutting down"));
+        scheduler::with(|s| {
+            loop {
+                if readiness.flag(dir).get() {
+                    return Ok(());
+                }
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "socket operation timed out",
+                    ));
+                }
+                let waiter = s.begin_wait();
+                if let Some(deadline) = deadline {
+                    s.timers.borrow_mut().insert(deadline, waiter.clone());
+                }
+                readiness.waiters(dir).borrow_mut().push(waiter);
+                s.io_waiting.set(s.io_waiting.get() + 1);
+                let parked = s.park();
+                s.io_waiting.set(s.io_waiting.get() - 1);
+                if deadline.is_some() {
+                    s.timers.borrow_mut().wait_ended();
+                }
+                readiness
+                    .waiters(dir)
+                    .borrow_mut()
+                    .retain(|w| w.is_current());
+                if parked.is_err() {
+                    return Err(io::Error::other(
+                        "fiber cancelled: its runtime is shutting down",
+                    ));
+                }
             }
         })
         .unwrap_or_else(|| Err(not_in_runtime("waiting for a socket")))
@@ -110,7 +124,10 @@ impl<S> IoSource<S> {
 
     pub(crate) fn set_timeout(&self, dir: Direction, timeout: Option<Duration>) -> io::Result<()> {
         if timeout == Some(Duration::ZERO) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "a zero timeout is not allowed"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a zero timeout is not allowed",
+            ));
         }
         match dir {
             Direction::Read => self.read_timeout.set(timeout),
@@ -142,6 +159,9 @@ pub(crate) fn each_addr<A: ToSocketAddrs, T>(
         }
     }
     Err(last.unwrap_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, format!("{what}: the address resolved to nothing"))
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{what}: the address resolved to nothing"),
+        )
     }))
 }

@@ -42,7 +42,9 @@ impl UdpSocket {
 
     /// Sends one datagram to `target`.
     pub fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], target: A) -> io::Result<usize> {
-        each_addr(target, "send to", |addr| self.io.do_io(Direction::Write, |s| s.send_to(buf, addr)))
+        each_addr(target, "send to", |addr| {
+            self.io.do_io(Direction::Write, |s| s.send_to(buf, addr))
+        })
     }
 
     /// Receives one datagram, parking until one arrives.

@@ -105,7 +105,9 @@ impl<T> Drop for Sender<T> {
 
 impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sender").field("queued", &self.shared.queue.borrow().len()).finish()
+        f.debug_struct("Sender")
+            .field("queued", &self.shared.queue.borrow().len())
+            .finish()
     }
 }
 
@@ -173,7 +175,9 @@ impl<T> Drop for Receiver<T> {
 
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Receiver").field("queued", &self.shared.queue.borrow().len()).finish()
+        f.debug_struct("Receiver")
+            .field("queued", &self.shared.queue.borrow().len())
+            .finish()
     }
 }
 
@@ -220,7 +224,9 @@ impl fmt::Display for TryRecvError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TryRecvError::Empty => f.write_str("the channel is empty"),
-            TryRecvError::Disconnected => f.write_str("the channel is empty and its senders are all gone"),
+            TryRecvError::Disconnected => {
+                f.write_str("the channel is empty and its senders are all gone")
+            }
         }
     }
 }
