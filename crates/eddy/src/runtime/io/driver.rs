@@ -31,7 +31,7 @@ const EVENTS_CAPACITY: usize = 1024;
 pub(crate) struct IoDriver {
     poll: Poll,
     events: Events,
-    tick: u8,
+    tick: u16,
     /// Reused buffer of wakers to wake after the registration lock drops.
     wakers: Vec<Waker>,
 }

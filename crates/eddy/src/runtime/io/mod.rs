@@ -32,7 +32,7 @@ pub(crate) enum Direction {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ReadyEvent {
     pub(crate) ready: u8,
-    pub(crate) tick: u8,
+    pub(crate) tick: u16,
 }
 
 #[allow(dead_code)]

@@ -45,7 +45,9 @@ impl Direction {
 /// One registration's readiness and waiters.
 #[derive(Debug, Default)]
 pub(crate) struct ScheduledIo {
-    /// Ready bits (low byte) and the tick they were set at (next byte).
+    /// Ready bits (low byte) and the tick they were set at (the 16 bits
+    /// above): a stale clear is recognised unless 65 536 reactor turns pass
+    /// between observing readiness and clearing it.
     readiness: AtomicUsize,
     waiters: Mutex<Waiters>,
 }
@@ -74,12 +76,12 @@ impl ScheduledIo {
         let word = self.readiness.load(Acquire);
         ReadyEvent {
             ready: word as u8,
-            tick: (word >> TICK_SHIFT) as u8,
+            tick: (word >> TICK_SHIFT) as u16,
         }
     }
 
     /// Adds readiness seen by the reactor at `tick`.
-    pub(crate) fn set_readiness(&self, tick: u8, ready: u8) {
+    pub(crate) fn set_readiness(&self, tick: u16, ready: u8) {
         let mut curr = self.readiness.load(Acquire);
         loop {
             let next = ((curr as u8 | ready) as usize) | (tick as usize) << TICK_SHIFT;
@@ -99,7 +101,7 @@ impl ScheduledIo {
         let forget = event.ready & !(FINAL | SHUTDOWN);
         let mut curr = self.readiness.load(Acquire);
         loop {
-            if (curr >> TICK_SHIFT) as u8 != event.tick {
+            if (curr >> TICK_SHIFT) as u16 != event.tick {
                 return;
             }
             let next = curr & !(forget as usize);
