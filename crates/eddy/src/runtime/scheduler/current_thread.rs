@@ -434,7 +434,7 @@ impl<'a> CoreGuard<'a> {
         let handle = self.handle;
         let incoming = self.with_core(|core| {
             core.tick = core.tick.wrapping_add(1);
-            if core.tick % GLOBAL_QUEUE_INTERVAL == 0 {
+            if core.tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) {
                 pop_inject(handle).or_else(|| core.run_queue.pop_front().map(Incoming::Woken))
             } else {
                 core.run_queue
