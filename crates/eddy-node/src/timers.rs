@@ -7,9 +7,13 @@
 //! keeps each list in order, and a million timers over a thousand distinct
 //! deadlines cost O(1) each instead of a heap's O(log n).
 //!
-//! Deadlines are in loop-time milliseconds (the time cached at
-//! the start of the iteration), a delay below 1 ms becomes 1 ms as in Node,
-//! and an interval is re-armed relative to the loop time when it fires.
+//! Deadlines are in loop-time milliseconds. As in Node (whose
+//! `getLibuvNow()` calls `uv_update_time` first), starting, refreshing or
+//! re-arming a timer first brings the loop time up to date, so a timer set
+//! late in a long callback still waits its full delay. The due check of the
+//! timers phase uses the time cached at the start of the iteration. A delay
+//! below 1 ms becomes 1 ms as in Node, and an interval is re-armed (from the
+//! updated loop time) just before its callback runs.
 //! Cancelled or re-armed timers leave stale list entries that are skipped
 //! when popped (their start id no longer matches).
 //!
@@ -132,7 +136,8 @@ pub(crate) fn run_due_timers(lp: &LoopInner) {
             let site = entry.site;
             if entry.repeat {
                 let delay = entry.delay;
-                timers.arm(key, now + delay, &lp.handles);
+                lp.update_time();
+                timers.arm(key, lp.now() + delay, &lp.handles);
             } else {
                 let flags = entry.flags.get() & !ACTIVE;
                 lp.handles.set(&entry.flags, flags);
@@ -224,6 +229,7 @@ impl Timeout {
     pub fn refresh(&self) -> &Self {
         self.with_entry(|lp, timers| {
             if let Some(entry) = timers.entries.get(self.key) {
+                lp.update_time();
                 let deadline = lp.now() + entry.delay;
                 timers.arm(self.key, deadline, &lp.handles);
             }
@@ -245,6 +251,7 @@ fn start_timer(ms: u64, callback: TimerCallback, repeat: bool) -> Timeout {
     let site = Location::caller();
     let delay = node_delay(ms);
     with_current(|lp| {
+        lp.update_time();
         let mut timers = lp.timers.borrow_mut();
         let key = timers.entries.insert(TimerEntry {
             start_id: 0,

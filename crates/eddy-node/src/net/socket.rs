@@ -238,7 +238,7 @@ impl Socket {
             // Data may have arrived meanwhile: read in the next pending phase.
             let inner = Rc::clone(&self.inner);
             let cb = Callback::new(Location::caller(), move || {
-                with_current(|lp| inner.read_all(lp));
+                with_current(|lp| inner.read_all(lp, true));
             });
             with_current(|lp| lp.pending.borrow_mut().push_back(cb));
         }
@@ -351,7 +351,7 @@ impl IoHandler for SocketInner {
             self.flush(lp, false);
         }
         if readiness.readable || readiness.read_closed || readiness.error {
-            self.read_all(lp);
+            self.read_all(lp, readiness.read_closed || readiness.error);
         }
     }
 }
@@ -376,8 +376,12 @@ impl SocketInner {
         }
     }
 
-    /// Reads until the kernel has nothing more (edge-triggered).
-    fn read_all(self: &Rc<Self>, lp: &LoopInner) {
+    /// Reads until the kernel has nothing more (edge-triggered). A short
+    /// read means the receive queue was empty at that moment, so new data
+    /// brings a new edge and the loop stops there, saving the `EAGAIN`
+    /// read, unless `to_eof` (the peer's FIN came with this edge, or the
+    /// read follows a `resume`).
+    fn read_all(self: &Rc<Self>, lp: &LoopInner, to_eof: bool) {
         let mut buf = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
         buf.resize(64 * 1024, 0);
         loop {
@@ -404,7 +408,12 @@ impl SocketInner {
                     self.flush(lp, false);
                     break;
                 }
-                Ok(n) => self.emit(lp, |h| &mut h.data, |f| f(&buf[..n])),
+                Ok(n) => {
+                    self.emit(lp, |h| &mut h.data, |f| f(&buf[..n]));
+                    if n < buf.len() && !to_eof {
+                        break;
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {

@@ -75,6 +75,7 @@ scenarios! {
     close_callbacks_order,
     connect_refused_error,
     write_backpressure_and_drain,
+    timer_delay_counts_from_the_call,
 }
 
 /// Runs the named scenario on a fresh loop; the process exit code.
@@ -510,4 +511,11 @@ fn write_backpressure_and_drain() {
             srv.close(|| println!("server closed"));
         });
     });
+}
+
+fn timer_delay_counts_from_the_call() {
+    set_timeout(60, || println!("A: 60 ms, set first"));
+    let t = std::time::Instant::now();
+    while t.elapsed() < std::time::Duration::from_millis(50) {}
+    set_timeout(20, || println!("B: 20 ms, set 50 ms later"));
 }
