@@ -1,6 +1,6 @@
 //! Loom models of the cores of `eddy::sync`: the fair semaphore (fast and
 //! slow paths, cancellation hand-over), the mpsc queue (delivery, closing,
-//! backpressure) and the lock-free oneshot, every interleaving of two or
+//! backpressure), `Notify` and the lock-free oneshot, every interleaving of two or
 //! three threads.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" cargo test -p eddy --test loom_sync --release`
@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Wake, Waker};
 
-use eddy::sync::{Semaphore, mpsc, oneshot};
+use eddy::sync::{Notify, Semaphore, mpsc, oneshot};
 use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::thread;
 use std::sync::Arc;
@@ -197,5 +197,39 @@ fn oneshot_sender_closed_wakes_when_the_receiver_goes() {
         let receiver = thread::spawn(move || drop(rx));
         block_on(tx.closed());
         receiver.join().unwrap();
+    });
+}
+
+#[test]
+fn notify_one_racing_a_waiter_is_never_lost() {
+    loom::model(|| {
+        let notify = Arc::new(Notify::new());
+        let notifier = {
+            let notify = notify.clone();
+            thread::spawn(move || notify.notify_one())
+        };
+        block_on(notify.notified());
+        notifier.join().unwrap();
+    });
+}
+
+#[test]
+fn notify_one_given_to_a_dropped_waiter_is_passed_on() {
+    loom::model(|| {
+        let notify = Arc::new(Notify::new());
+        let notifier = {
+            let notify = notify.clone();
+            thread::spawn(move || notify.notify_one())
+        };
+        // Queue (or take the permit at once), then give up.
+        let first_ready = poll_once_then_drop(notify.notified());
+        notifier.join().unwrap();
+        // If the dropped waiter took the notification at once nothing is
+        // owed; otherwise it must have been passed on as the permit.
+        let again_ready = poll_once_then_drop(notify.notified());
+        assert_eq!(
+            again_ready, !first_ready,
+            "a notification was lost or duplicated"
+        );
     });
 }
