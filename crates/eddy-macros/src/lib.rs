@@ -3,12 +3,15 @@
 //! which re-exports them).
 //!
 //! Both accept `flavor = "current_thread" | "multi_thread"` and
-//! `worker_threads = N` (multi-thread only). The expansion builds a runtime
-//! with `eddy::runtime::Builder` and `block_on`s the function's body:
+//! `worker_threads = N` (multi-thread only). `#[eddy::main]` defaults to
+//! the multi-thread runtime (as `Runtime::new` and tokio do);
+//! `#[eddy::test]` defaults to the current-thread runtime (a test is small
+//! and deterministic on one thread). The expansion builds a runtime with
+//! `eddy::runtime::Builder` and `block_on`s the function's body:
 //!
 //! ```text
 //! #[eddy::main]                     fn main() {
-//! async fn main() { body }    =>        Builder::new_current_thread().build()
+//! async fn main() { body }    =>        Builder::new_multi_thread().build()
 //!                                           .expect(..).block_on(async { body })
 //!                                   }
 //! ```
@@ -128,7 +131,10 @@ fn parse_args(args: TokenStream2, kind: Kind) -> syn::Result<Config> {
             }
         }
     }
-    let flavor = flavor.unwrap_or(Flavor::CurrentThread);
+    let flavor = flavor.unwrap_or(match kind {
+        Kind::Main => Flavor::MultiThread,
+        Kind::Test => Flavor::CurrentThread,
+    });
     if let (Flavor::CurrentThread, Some((_, span))) = (flavor, worker_threads) {
         return Err(syn::Error::new(
             span,
@@ -236,7 +242,11 @@ mod tests {
     }
 
     #[::core::prelude::v1::test]
-    fn expands_a_current_thread_main() {
+    fn main_defaults_to_multi_thread_and_test_to_current_thread() {
+        let test = expand(quote! {}, quote! { async fn t() {} }, Kind::Test)
+            .unwrap()
+            .to_string();
+        assert!(test.contains("new_current_thread"), "{test}");
         let out = expand(
             quote! {},
             quote! { async fn main() { work().await } },
@@ -244,7 +254,7 @@ mod tests {
         )
         .unwrap()
         .to_string();
-        assert!(out.contains("new_current_thread"), "{out}");
+        assert!(out.contains("new_multi_thread"), "{out}");
         assert!(out.contains("block_on"), "{out}");
         assert!(!out.contains("async fn"), "{out}");
     }
@@ -271,7 +281,13 @@ mod tests {
         );
         assert!(error(quote! { flavor = 3 }, item.clone()).contains("takes a string"));
         assert!(error(quote! { threads = 3 }, item.clone()).contains("unknown argument"));
-        assert!(error(quote! { worker_threads = 2 }, item.clone()).contains("only applies"));
+        assert!(
+            error(
+                quote! { flavor = "current_thread", worker_threads = 2 },
+                item.clone()
+            )
+            .contains("only applies")
+        );
         assert!(
             error(
                 quote! { flavor = "multi_thread", worker_threads = 0 },

@@ -58,10 +58,10 @@ pub use task::spawn;
 
 /// Marks `async fn main` to run on an Eddy runtime.
 ///
-/// Arguments: `flavor = "current_thread"` (the default for now; it becomes
-/// `"multi_thread"` when the multi-thread scheduler lands) or
-/// `flavor = "multi_thread"` (its runtime reports that it is not built yet),
-/// and `worker_threads = N` (multi-thread only).
+/// Arguments: `flavor = "multi_thread"` (the default: a work-stealing pool
+/// with one worker per CPU, or `EDDY_WORKER_THREADS`) or
+/// `flavor = "current_thread"`, and `worker_threads = N` (multi-thread
+/// only).
 ///
 /// ```
 /// #[eddy::main(flavor = "current_thread")]

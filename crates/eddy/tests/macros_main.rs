@@ -22,12 +22,18 @@ async fn a_test_can_return_a_result() -> Result<(), std::io::Error> {
 }
 
 #[eddy::test(flavor = "multi_thread", worker_threads = 2)]
-#[should_panic(expected = "not built yet")]
-async fn multi_thread_reports_that_it_is_not_built_yet() {}
+async fn a_multi_thread_test_runs_tasks_on_its_workers() {
+    let worker = eddy::spawn(async { std::thread::current().id() }).await.unwrap();
+    assert_ne!(worker, std::thread::current().id(), "tasks run on worker threads");
+}
 
 mod main_fn {
+    /// Multi-thread by default: the task runs on a worker thread.
     #[eddy::main]
     pub async fn main() -> u32 {
+        let here = std::thread::current().id();
+        let there = eddy::spawn(async { std::thread::current().id() }).await.unwrap();
+        assert_ne!(here, there);
         eddy::spawn(async { 5 }).await.unwrap()
     }
 }

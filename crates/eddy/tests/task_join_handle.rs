@@ -185,7 +185,7 @@ fn a_task_woken_from_another_thread_is_polled_again() {
 
 #[test]
 fn spawn_local_runs_not_send_futures() {
-    let rt = Runtime::new().unwrap();
+    let rt = eddy::runtime::Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let shared = std::rc::Rc::new(std::cell::Cell::new(0));
         let s = shared.clone();

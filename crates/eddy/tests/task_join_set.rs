@@ -7,7 +7,7 @@ use eddy::task::JoinSet;
 
 #[test]
 fn outputs_come_back_in_completion_order() {
-    let rt = Runtime::new().unwrap();
+    let rt = eddy::runtime::Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let mut set = JoinSet::new();
         // Task `n` finishes after `n` trips through the run queue, so the
@@ -71,7 +71,7 @@ fn abort_all_cancels_every_task() {
 
 #[test]
 fn dropping_the_set_aborts_its_tasks() {
-    let rt = Runtime::new().unwrap();
+    let rt = eddy::runtime::Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let mut set = JoinSet::new();
         let abort = set.spawn(std::future::pending::<()>());

@@ -100,7 +100,7 @@ fn a_sleep_created_outside_polled_inside_works() {
 
 #[test]
 fn many_timers_fire_in_deadline_order() {
-    let rt = Runtime::new().unwrap();
+    let rt = eddy::runtime::Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut tasks = Vec::new();

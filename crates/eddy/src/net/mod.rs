@@ -27,7 +27,7 @@
 //! use eddy::io::{AsyncReadExt, AsyncWriteExt};
 //! use eddy::net::{TcpListener, TcpStream};
 //!
-//! # eddy::runtime::Runtime::new()?.block_on(async {
+//! # eddy::runtime::Builder::new_current_thread().build()?.block_on(async {
 //! // An echo server...
 //! let listener = TcpListener::bind("127.0.0.1:0").await?;
 //! let addr = listener.local_addr()?;

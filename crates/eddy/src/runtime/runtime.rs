@@ -35,11 +35,11 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// A runtime with default settings. Today that is the current-thread
-    /// flavor; it becomes the multi-thread flavor when that scheduler lands
-    /// (as in tokio).
+    /// A runtime with default settings: the multi-thread flavor (as in
+    /// tokio), with one worker per CPU unless `EDDY_WORKER_THREADS` says
+    /// otherwise (see [`Builder::new_multi_thread`]).
     pub fn new() -> io::Result<Runtime> {
-        Builder::new_current_thread().build()
+        Builder::new_multi_thread().build()
     }
 
     pub(crate) fn from_handle(handle: Handle) -> Runtime {

@@ -280,7 +280,7 @@ impl Schedule for Arc<LocalShared> {
 ///
 /// ```
 /// use std::rc::Rc;
-/// let rt = eddy::runtime::Runtime::new()?;
+/// let rt = eddy::runtime::Builder::new_current_thread().build()?;
 /// rt.block_on(async {
 ///     let value = Rc::new("local");
 ///     let task = eddy::task::spawn_local(async move { *value });

@@ -5,10 +5,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// Returns `Pending` once (after waking the task), so the scheduler runs
-/// the other ready tasks before this one continues.
+/// the other ready tasks before this one continues (on a current-thread
+/// runtime: deterministically, as below; on a multi-thread runtime the
+/// task goes to the back of its worker's queue).
 ///
 /// ```
-/// let rt = eddy::runtime::Runtime::new()?;
+/// let rt = eddy::runtime::Builder::new_current_thread().build()?;
 /// rt.block_on(async {
 ///     let other = eddy::spawn(async { "ran" });
 ///     eddy::task::yield_now().await;

@@ -32,7 +32,7 @@ use crate::runtime::io::{Direction, PollEvented};
 /// use eddy::io::{AsyncReadExt, AsyncWriteExt};
 /// use eddy::net::{TcpListener, TcpStream};
 ///
-/// # eddy::runtime::Runtime::new()?.block_on(async {
+/// # eddy::runtime::Builder::new_current_thread().build()?.block_on(async {
 /// let listener = TcpListener::bind("127.0.0.1:0").await?;
 /// let addr = listener.local_addr()?;
 /// eddy::task::spawn_local(async move {

@@ -69,7 +69,11 @@ impl Idle {
     }
 
     fn should_notify(&self) -> bool {
-        let state = self.state.load(SeqCst);
+        // A read-modify-write, not a load: it reads the latest count in the
+        // modification order, so it pairs with the parking worker's
+        // decrement (store-then-load on both sides, worker.rs point 9)
+        // under any memory model, loom's included.
+        let state = self.state.fetch_add(0, SeqCst);
         searching(state) == 0 && unparked(state) < self.num_workers
     }
 

@@ -65,7 +65,7 @@ struct Shared {
     inject: Inject<Notified>,
     idle: Idle,
     owned: Box<[Mutex<OwnedTasks<Arc<Handle>>>]>,
-    driver: Arc<SharedDriver<driver::Driver>>,
+    driver: crate::loom::sync::Arc<SharedDriver<driver::Driver>>,
     /// Cores of workers that stopped (shutdown).
     finished_cores: Mutex<Vec<Box<Core>>>,
     threads: Mutex<Threads>,
@@ -415,11 +415,6 @@ impl Handle {
                 }
             }
         }
-    }
-
-    /// Worker threads (for diagnostics).
-    pub(crate) fn num_workers(&self) -> usize {
-        self.shared.remotes.len()
     }
 }
 
