@@ -24,6 +24,37 @@ fn with_server(
 }
 
 #[test]
+fn sequential_requests_reuse_one_connection() {
+    let open = Rc::new(RefCell::new(Vec::new()));
+    let o = open.clone();
+    eddy_node::run(move || {
+        let server: Rc<RefCell<Option<http::Server>>> = Rc::default();
+        let s = server.clone();
+        let srv = http::create_server(move |_req, res| {
+            let count = s.borrow().as_ref().map_or(0, |s| s.connections());
+            o.borrow_mut().push(count);
+            res.end("ok");
+        });
+        *server.borrow_mut() = Some(srv.clone());
+        srv.listen("127.0.0.1:0", move |addr| {
+            let url = format!("http://{}/", addr.unwrap());
+            let u = url.clone();
+            http::get(&url, move |_| {
+                let u2 = u.clone();
+                http::get(&u, move |_| {
+                    http::get(&u2, move |_| {
+                        let srv = server.borrow_mut().take().unwrap();
+                        srv.close(|| {});
+                    });
+                });
+            });
+        });
+    })
+    .unwrap();
+    assert_eq!(*open.borrow(), [1, 1, 1]);
+}
+
+#[test]
 fn sequential_requests_on_a_keep_alive_agent() {
     let peers = Rc::new(RefCell::new(Vec::new()));
     let p = peers.clone();

@@ -107,6 +107,11 @@ impl Server {
         self.net.unref();
         self
     }
+
+    /// The number of open connections.
+    pub fn connections(&self) -> usize {
+        self.net.connections()
+    }
 }
 
 /// An HTTP server calling `handler` for each request (Node's
