@@ -66,7 +66,9 @@ struct Shared {
     idle: Idle,
     owned: Box<[Mutex<OwnedTasks<Arc<Handle>>>]>,
     driver: crate::loom::sync::Arc<SharedDriver<driver::Driver>>,
-    /// Cores of workers that stopped (shutdown).
+    /// Cores of workers that stopped (shutdown). Boxed: cores move
+    /// between threads as one pointer.
+    #[allow(clippy::vec_box)]
     finished_cores: Mutex<Vec<Box<Core>>>,
     threads: Mutex<Threads>,
     threads_changed: Condvar,

@@ -143,7 +143,7 @@ impl Core {
 
     fn next_task(&mut self, handle: &Handle) -> Option<Notified> {
         let inject = &handle.shared.inject;
-        if self.tick % GLOBAL_QUEUE_INTERVAL == 0 {
+        if self.tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) {
             return inject.pop().or_else(|| self.next_local_task());
         }
         if let Some(task) = self.next_local_task() {
@@ -348,7 +348,7 @@ fn run_core(handle: &Arc<Handle>, mut core: Box<Core>) -> Option<Box<Core>> {
     let shared = &handle.shared;
     while !shared.inject.is_closed() {
         core.tick = core.tick.wrapping_add(1);
-        if core.tick % handle.config.event_interval == 0 {
+        if core.tick.is_multiple_of(handle.config.event_interval) {
             core = park_driver(handle, core, true);
             continue;
         }
