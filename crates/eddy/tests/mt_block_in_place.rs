@@ -78,3 +78,21 @@ fn block_in_place_on_a_current_thread_runtime_panics_clearly() {
         .unwrap_or_default();
     assert!(msg.contains("current-thread runtime"), "{msg}");
 }
+
+/// As in tokio: inside `block_in_place` the thread may `block_on` a future
+/// of the same runtime (it is no longer a worker).
+#[test]
+fn block_on_inside_block_in_place() {
+    let rt = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let out = rt.block_on(async {
+        eddy::spawn(async {
+            eddy::task::block_in_place(|| {
+                let handle = eddy::runtime::Handle::current();
+                handle.block_on(async { eddy::spawn(async { 21 * 2 }).await.unwrap() })
+            })
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(out, 42);
+}

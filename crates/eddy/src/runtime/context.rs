@@ -92,6 +92,28 @@ impl Drop for BlockOnGuard {
     }
 }
 
+/// Clears the `block_on` mark until the guard drops (which restores it):
+/// a multi-thread worker that handed its duties away in
+/// `task::block_in_place` may block on a runtime again.
+pub(crate) fn exit_block_on() -> ExitBlockOnGuard {
+    let prev = CONTEXT
+        .try_with(|c| c.in_block_on.replace(false))
+        .unwrap_or(false);
+    ExitBlockOnGuard { prev }
+}
+
+/// Restores the `block_on` mark on drop.
+#[derive(Debug)]
+pub(crate) struct ExitBlockOnGuard {
+    prev: bool,
+}
+
+impl Drop for ExitBlockOnGuard {
+    fn drop(&mut self) {
+        let _ = CONTEXT.try_with(|c| c.in_block_on.set(self.prev));
+    }
+}
+
 /// The current budget; `None` if the thread-local is gone.
 pub(crate) fn budget() -> Option<Budget> {
     CONTEXT.try_with(|c| c.budget.get()).ok()

@@ -466,13 +466,18 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
         })
         .ok()
         .flatten();
-    if let Some((handle, core)) = handoff
-        && let Err(core) = handle.start_worker(core)
-    {
+    let Some((handle, core)) = handoff else {
+        return f();
+    };
+    if let Err(core) = handle.start_worker(core) {
         log::error!(
-            "eddy: block_in_place could not start a thread to take over the worker; blocking it instead"
+            "eddy: block_in_place could not start a thread to take over the worker; \
+             blocking it instead"
         );
         put_core(core);
+        return f();
     }
+    // This thread no longer runs the worker: it may block on a runtime.
+    let _unmark = context::exit_block_on();
     f()
 }
