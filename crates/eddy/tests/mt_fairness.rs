@@ -74,3 +74,34 @@ fn lifo_ping_pong_cannot_starve_a_third_task() {
     rt.block_on(a).unwrap();
     rt.block_on(b).unwrap();
 }
+
+/// One worker busy with a task that yields forever (its local queue is
+/// never empty): a task spawned from outside (the injection queue) still
+/// runs, because the worker checks that queue every 61 ticks.
+#[test]
+fn the_injection_queue_is_not_starved_by_a_busy_local_queue() {
+    let rt = Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let spins = Arc::new(AtomicUsize::new(0));
+    let hog = {
+        let (stop, spins) = (stop.clone(), spins.clone());
+        rt.spawn(async move {
+            while !stop.load(SeqCst) {
+                spins.fetch_add(1, SeqCst);
+                eddy::task::yield_now().await;
+            }
+        })
+    };
+    while spins.load(SeqCst) < 1000 {
+        std::thread::yield_now();
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    rt.spawn(async move { tx.send(()).unwrap() });
+    rx.recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the injected task ran while the worker was busy");
+    stop.store(true, SeqCst);
+    rt.block_on(hog).unwrap();
+}

@@ -349,8 +349,10 @@ fn run_core(handle: &Arc<Handle>, mut core: Box<Core>) -> Option<Box<Core>> {
     while !shared.inject.is_closed() {
         core.tick = core.tick.wrapping_add(1);
         if core.tick.is_multiple_of(handle.config.event_interval) {
+            // Not `continue`: this tick still runs a task, so a tick that is
+            // also a global-queue tick (both intervals are 61 by default)
+            // still looks at the injection queue first.
             core = park_driver(handle, core, true);
-            continue;
         }
         if let Some(task) = core.next_task(handle) {
             core = run_task(handle, core, task)?;
