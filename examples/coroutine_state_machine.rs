@@ -116,15 +116,18 @@ enum Step {
     /// Sending the request; `written` bytes are out.
     Writing { stream: TcpStream, written: usize },
     /// Reading the response until it is complete.
-    Reading { stream: TcpStream, response: Vec<u8> },
+    Reading {
+        stream: TcpStream,
+        response: Vec<u8>,
+    },
     /// Finished.
     Done,
 }
 
 impl HttpGet {
     fn new(addr: SocketAddr, path: String) -> HttpGet {
-        let request =
-            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").into_bytes();
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+            .into_bytes();
         HttpGet {
             request,
             step: Step::Connecting(Box::pin(TcpStream::connect(addr))),

@@ -74,7 +74,11 @@ fn unpinned_swap() {
     let mut b = SelfRef::new("b");
     a.init_unpinned();
     b.init_unpinned();
-    println!("   before: a.name = {}, a via pointer = {}", a.name, a.through_pointer());
+    println!(
+        "   before: a.name = {}, a via pointer = {}",
+        a.name,
+        a.through_pointer()
+    );
     std::mem::swap(&mut a, &mut b);
     // Dereferencing the stale pointer now would be undefined behaviour, so
     // compare addresses instead.
@@ -168,7 +172,9 @@ fn projection() -> std::io::Result<()> {
         },
         polls: 0,
     });
-    println!("   inner future returned {len} after {polls} polls; its borrow survived each suspension");
+    println!(
+        "   inner future returned {len} after {polls} polls; its borrow survived each suspension"
+    );
     Ok(())
 }
 

@@ -21,8 +21,19 @@ fn requests_run_concurrently_and_print_as_they_complete() {
     );
     let reported: u64 = stdout
         .lines()
-        .find_map(|l| l.strip_prefix("Elapsed: ")?.strip_suffix(" ms")?.parse().ok())
+        .find_map(|l| {
+            l.strip_prefix("Elapsed: ")?
+                .strip_suffix(" ms")?
+                .parse()
+                .ok()
+        })
         .expect("an Elapsed line");
-    assert!(reported >= 400, "the slowest request alone is 400 ms, got {reported}");
-    assert!(reported < 1_000, "took {reported} ms: the requests did not overlap");
+    assert!(
+        reported >= 400,
+        "the slowest request alone is 400 ms, got {reported}"
+    );
+    assert!(
+        reported < 1_000,
+        "took {reported} ms: the requests did not overlap"
+    );
 }

@@ -9,7 +9,11 @@ fn small_tour_prints_a_row_per_model() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     util::assert_in_order(
         &stdout,
-        &["model", "one OS thread per request", "eddy futures (current-thread)"],
+        &[
+            "model",
+            "one OS thread per request",
+            "eddy futures (current-thread)",
+        ],
     );
     for label in ["one OS thread per request", "eddy futures (current-thread)"] {
         let row = stdout
@@ -28,7 +32,12 @@ fn small_tour_prints_a_row_per_model() {
     // The thread model uses at least one thread per request; eddy one.
     let threads = |label: &str| -> usize {
         let row = stdout.lines().find(|l| l.starts_with(label)).unwrap();
-        row[label.len()..].split_whitespace().nth(2).unwrap().parse().unwrap()
+        row[label.len()..]
+            .split_whitespace()
+            .nth(2)
+            .unwrap()
+            .parse()
+            .unwrap()
     };
     assert!(threads("one OS thread per request") >= 50);
     assert!(threads("eddy futures (current-thread)") <= 2);

@@ -260,7 +260,10 @@ impl Client {
 fn send_request(mut conn: &PollStream) -> io::Result<()> {
     let n = conn.write(REQUEST)?;
     if n != REQUEST.len() {
-        return Err(io::Error::new(io::ErrorKind::WriteZero, "short request write"));
+        return Err(io::Error::new(
+            io::ErrorKind::WriteZero,
+            "short request write",
+        ));
     }
     Ok(())
 }
@@ -271,6 +274,18 @@ fn http_hello(c: &mut Criterion) {
     // Warm both up once (connections accepted, buffers sized).
     eddy_load.run(REQUESTS);
     tokio_load.run(REQUESTS);
+
+    // `EDDY_HTTP_ROUNDS_ONLY=N`: skip criterion and run only the interleaved
+    // rounds of N requests, e.g. under `valgrind --tool=callgrind
+    // --separate-threads=yes` to count instructions per request per server
+    // thread.
+    if let Some(per_round) = std::env::var("EDDY_HTTP_ROUNDS_ONLY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        interleaved(&eddy_load, &tokio_load, 2, per_round);
+        return;
+    }
 
     let mut group = c.benchmark_group("http_hello_keepalive");
     group.throughput(Throughput::Elements(REQUESTS));
@@ -284,20 +299,22 @@ fn http_hello(c: &mut Criterion) {
     });
     group.finish();
 
-    // Interleaved rounds (A B A B), so both see the same machine noise.
-    let rounds = 6;
+    interleaved(&eddy_load, &tokio_load, 6, REQUESTS * 4);
+}
+
+/// Interleaved rounds (A B A B), so both servers see the same machine noise.
+fn interleaved(eddy_load: &LoadGenerator, tokio_load: &LoadGenerator, rounds: u64, per_round: u64) {
     let (mut eddy_total, mut tokio_total) = (Duration::ZERO, Duration::ZERO);
     for _ in 0..rounds {
-        eddy_total += eddy_load.run(REQUESTS * 4);
-        tokio_total += tokio_load.run(REQUESTS * 4);
+        eddy_total += eddy_load.run(per_round);
+        tokio_total += tokio_load.run(per_round);
     }
-    let requests = (REQUESTS * 4 * rounds) as f64;
+    let requests = (per_round * rounds) as f64;
     let eddy_rps = requests / eddy_total.as_secs_f64();
     let tokio_rps = requests / tokio_total.as_secs_f64();
     println!(
-        "interleaved {rounds} rounds x {} requests, {CONNECTIONS} connections: \
+        "interleaved {rounds} rounds x {per_round} requests, {CONNECTIONS} connections: \
          eddy {eddy_rps:.0} req/s, tokio {tokio_rps:.0} req/s, eddy/tokio = {:.2}",
-        REQUESTS * 4,
         eddy_rps / tokio_rps
     );
 }

@@ -39,7 +39,12 @@ fn set_linger_zero(fd: &impl AsRawFd) {
             std::mem::size_of::<libc::linger>() as libc::socklen_t,
         )
     };
-    assert_eq!(rc, 0, "setsockopt(SO_LINGER): {}", io::Error::last_os_error());
+    assert_eq!(
+        rc,
+        0,
+        "setsockopt(SO_LINGER): {}",
+        io::Error::last_os_error()
+    );
 }
 
 #[test]
@@ -53,7 +58,11 @@ fn connecting_to_a_closed_port_fails_fast() {
     let err = run(TcpStream::connect(("127.0.0.1", port))).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused, "{err}");
     assert!(err.to_string().contains(&port.to_string()), "{err}");
-    assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -128,7 +137,11 @@ fn closed_peer_writes_never_raise_sigpipe() {
             let (client, server) = tcp_pair().await?;
             drop(server);
             let tcp = write_until_error(client).await;
-            println!("child survived: unix={:?} tcp={:?}", unix.kind(), tcp.kind());
+            println!(
+                "child survived: unix={:?} tcp={:?}",
+                unix.kind(),
+                tcp.kind()
+            );
             Ok::<(), io::Error>(())
         })
         .unwrap();
@@ -136,7 +149,11 @@ fn closed_peer_writes_never_raise_sigpipe() {
     }
     let exe = std::env::current_exe().unwrap();
     let out = std::process::Command::new(exe)
-        .args(["--exact", "closed_peer_writes_never_raise_sigpipe", "--nocapture"])
+        .args([
+            "--exact",
+            "closed_peer_writes_never_raise_sigpipe",
+            "--nocapture",
+        ])
         .env(CHILD, "1")
         .output()
         .unwrap();

@@ -83,5 +83,8 @@ fn dropping_the_runtime_drops_parked_tasks_and_closes_sockets() {
     }
     assert_eq!(dropped.load(Ordering::SeqCst), TASKS);
     let after = open_fds();
-    assert_eq!(before, after, "descriptors leaked: {before} before, {after} after");
+    assert_eq!(
+        before, after,
+        "descriptors leaked: {before} before, {after} after"
+    );
 }

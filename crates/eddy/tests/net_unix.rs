@@ -96,7 +96,10 @@ fn stream_try_io_and_readiness() {
     run(async {
         let (a, b) = UnixStream::pair()?;
         let mut buf = [0u8; 8];
-        assert_eq!(b.try_read(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+        assert_eq!(
+            b.try_read(&mut buf).unwrap_err().kind(),
+            io::ErrorKind::WouldBlock
+        );
         a.writable().await?;
         a.try_write(b"abc")?;
         loop {

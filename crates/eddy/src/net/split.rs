@@ -217,7 +217,11 @@ impl<S: SplitStream> AsyncWrite for WriteHalf<'_, S>
 where
     for<'x> &'x S: AsyncWrite,
 {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         write_via(self.0, cx, buf)
     }
 
@@ -242,7 +246,11 @@ impl<S: SplitStream> AsyncWrite for OwnedWriteHalf<S>
 where
     for<'x> &'x S: AsyncWrite,
 {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         write_via(&*self.inner, cx, buf)
     }
 

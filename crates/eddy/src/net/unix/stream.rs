@@ -12,8 +12,8 @@ use std::task::{Context, Poll};
 use eddy_poll::net as poll_net;
 use futures_io::{AsyncRead, AsyncWrite};
 
-use crate::net::stream_io;
 use crate::net::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+use crate::net::stream_io;
 use crate::runtime::io::{Direction, PollEvented};
 
 /// A Unix stream connection registered with the runtime's reactor.
@@ -46,7 +46,8 @@ impl UnixStream {
     /// Connects to the socket at `path`; the error names the path.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let path = path.as_ref();
-        let named = |e: io::Error| io::Error::new(e.kind(), format!("connect {}: {e}", path.display()));
+        let named =
+            |e: io::Error| io::Error::new(e.kind(), format!("connect {}: {e}", path.display()));
         // eddy-poll names the path in its connect errors.
         let stream = UnixStream::from_poll(poll_net::UnixStream::connect(path)?)?;
         // Unix connects complete at once or stay pending (full backlog)
@@ -212,7 +213,11 @@ impl AsyncRead for &UnixStream {
 }
 
 impl AsyncWrite for UnixStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         stream_io::poll_write(&self.io, cx, buf)
     }
 
@@ -234,7 +239,11 @@ impl AsyncWrite for UnixStream {
 }
 
 impl AsyncWrite for &UnixStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         stream_io::poll_write(&self.io, cx, buf)
     }
 
