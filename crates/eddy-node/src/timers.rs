@@ -2,10 +2,11 @@
 //!
 //! Timers fire in `(deadline, start id)` order, as libuv's timer heap:
 //! earlier deadlines first, equal deadlines in the order they were started.
-//! They are kept as Node keeps them, in one FIFO list per deadline (a
-//! `BTreeMap` of deadlines to queues): start ids only grow, so appending
-//! keeps each list in order, and a million timers over a thousand distinct
-//! deadlines cost O(1) each instead of a heap's O(log n).
+//! They are kept as Node keeps them, in one FIFO list per deadline (a hash
+//! map of deadlines to queues, plus a min-heap of the distinct deadlines):
+//! start ids only grow, so appending keeps each list in order, and a million
+//! timers over a thousand distinct deadlines cost O(1) each instead of a
+//! heap's O(log n).
 //!
 //! Deadlines are in loop-time milliseconds. As in Node (whose
 //! `getLibuvNow()` calls `uv_update_time` first), starting, refreshing or
@@ -21,9 +22,11 @@
 //! while the check phase runs wait for the next iteration, as in Node.
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -57,51 +60,122 @@ struct TimerEntry {
 pub(crate) struct TimerQueue {
     /// Deadline -> (start id, timer) in start order; entries whose start id
     /// is no longer the timer's are stale and skipped.
-    lists: BTreeMap<u64, VecDeque<(u64, Key)>>,
+    lists: HashMap<u64, VecDeque<(u64, Key)>, BuildHasherDefault<DeadlineHasher>>,
+    /// The deadlines that have a list, earliest on top (one entry each).
+    deadlines: BinaryHeap<Reverse<u64>>,
     entries: Slab<TimerEntry>,
     next_start_id: u64,
+}
+
+/// Deadlines are small integers: one multiply spreads them well enough.
+#[derive(Default)]
+struct DeadlineHasher(u64);
+
+impl Hasher for DeadlineHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
 }
 
 impl TimerQueue {
     /// The earliest deadline among armed timers (stale entries included:
     /// a too-early wake-up is harmless).
     pub(crate) fn next_deadline(&self) -> Option<u64> {
-        self.lists.first_key_value().map(|(deadline, _)| *deadline)
+        self.deadlines.peek().map(|Reverse(deadline)| *deadline)
+    }
+
+    /// The earliest list, if its deadline is at or before `limit`.
+    fn first_list(&mut self, limit: u64) -> Option<(u64, &mut VecDeque<(u64, Key)>)> {
+        loop {
+            let &Reverse(deadline) = self.deadlines.peek()?;
+            if deadline > limit {
+                return None;
+            }
+            if self.lists.contains_key(&deadline) {
+                let list = self.lists.get_mut(&deadline)?;
+                return Some((deadline, list));
+            }
+            // Cannot happen (lists and heap entries come and go together);
+            // skipping keeps the loop going if it ever did.
+            self.deadlines.pop();
+        }
+    }
+
+    /// Drops the earliest list (it is empty).
+    fn drop_first_list(&mut self, deadline: u64) {
+        self.lists.remove(&deadline);
+        self.deadlines.pop();
     }
 
     /// Removes and returns the first entry due at `now`, stale or not.
     fn pop_due(&mut self, now: u64) -> Option<(u64, Key)> {
-        let mut first = self.lists.first_entry()?;
-        if *first.key() > now {
-            return None;
-        }
-        let entry = first.get_mut().pop_front();
-        if first.get().is_empty() {
-            first.remove();
+        let (deadline, list) = self.first_list(now)?;
+        let entry = list.pop_front();
+        if list.is_empty() {
+            self.drop_first_list(deadline);
         }
         entry
     }
 
-    fn arm(&mut self, key: Key, deadline: u64, handles: &HandleCount) {
+    /// Adds `key` to the list of `deadline` with a fresh start id.
+    fn push(&mut self, key: Key, deadline: u64) -> u64 {
         let start_id = self.next_start_id;
         self.next_start_id += 1;
+        let list = self.lists.entry(deadline).or_insert_with(|| {
+            self.deadlines.push(Reverse(deadline));
+            VecDeque::new()
+        });
+        list.push_back((start_id, key));
+        start_id
+    }
+
+    /// Stores a new timer and arms it.
+    fn insert(&mut self, mut entry: TimerEntry, deadline: u64, handles: &HandleCount) -> Key {
+        handles.transition(0, REF | ACTIVE);
+        entry.flags = Cell::new(REF | ACTIVE);
+        let key = self.entries.insert(entry);
+        let start_id = self.push(key, deadline);
+        if let Some(entry) = self.entries.get_mut(key) {
+            entry.start_id = start_id;
+        }
+        key
+    }
+
+    /// Re-arms an existing timer (interval, refresh).
+    fn arm(&mut self, key: Key, deadline: u64, handles: &HandleCount) {
+        if self.entries.get(key).is_none() {
+            return;
+        }
+        let start_id = self.push(key, deadline);
         if let Some(entry) = self.entries.get_mut(key) {
             entry.start_id = start_id;
             handles.set(&entry.flags, entry.flags.get() | ACTIVE);
-            self.lists
-                .entry(deadline)
-                .or_default()
-                .push_back((start_id, key));
+        }
+    }
+
+    /// Forgets a timer that just fired (its list entry is already gone).
+    fn forget(&mut self, key: Key, handles: &HandleCount) {
+        if let Some(entry) = self.entries.remove(key) {
+            handles.set(&entry.flags, 0);
         }
     }
 
     fn remove(&mut self, key: Key, handles: &HandleCount) {
-        if let Some(entry) = self.entries.remove(key) {
-            handles.set(&entry.flags, 0);
-        }
+        self.forget(key, handles);
         // Drop stale heads so an idle loop does not wake for dead timers.
-        while let Some(mut first) = self.lists.first_entry() {
-            let list = first.get_mut();
+        while let Some(&Reverse(deadline)) = self.deadlines.peek() {
+            let Some(list) = self.lists.get_mut(&deadline) else {
+                self.deadlines.pop();
+                continue;
+            };
             while let Some(&(start_id, head)) = list.front() {
                 match self.entries.get(head) {
                     Some(entry) if entry.start_id == start_id => return,
@@ -110,7 +184,7 @@ impl TimerQueue {
                     }
                 }
             }
-            first.remove();
+            self.drop_first_list(deadline);
         }
     }
 }
@@ -146,7 +220,7 @@ pub(crate) fn run_due_timers(lp: &LoopInner) {
         };
         match callback {
             TimerCallback::Once(f) => {
-                lp.timers.borrow_mut().remove(key, &lp.handles);
+                lp.timers.borrow_mut().forget(key, &lp.handles);
                 lp.run_fn(site, f);
             }
             TimerCallback::Repeat(mut f) => {
@@ -252,16 +326,18 @@ fn start_timer(ms: u64, callback: TimerCallback, repeat: bool) -> Timeout {
     let delay = node_delay(ms);
     with_current(|lp| {
         lp.update_time();
-        let mut timers = lp.timers.borrow_mut();
-        let key = timers.entries.insert(TimerEntry {
+        let entry = TimerEntry {
             start_id: 0,
             delay,
             repeat,
             callback: Some(callback),
             site,
-            flags: Cell::new(REF),
-        });
-        timers.arm(key, lp.now() + delay, &lp.handles);
+            flags: Cell::new(0),
+        };
+        let key = lp
+            .timers
+            .borrow_mut()
+            .insert(entry, lp.now() + delay, &lp.handles);
         Timeout {
             key,
             loop_id: lp.id,
