@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::driver::Driver;
 use super::scheduler::{self, Config, current_thread, multi_thread};
 use super::{Handle, Runtime};
+use crate::task::blocking::{self, BlockingPool};
 
 /// Builds a [`Runtime`] with custom settings.
 ///
@@ -25,6 +26,8 @@ pub struct Builder {
     kind: Kind,
     config: Config,
     worker_threads: Option<usize>,
+    max_blocking_threads: usize,
+    thread_keep_alive: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +43,8 @@ impl Builder {
             kind: Kind::CurrentThread,
             config: Config::default(),
             worker_threads: None,
+            max_blocking_threads: blocking::DEFAULT_MAX_BLOCKING_THREADS,
+            thread_keep_alive: blocking::DEFAULT_KEEP_ALIVE,
         }
     }
 
@@ -68,6 +73,8 @@ impl Builder {
             kind: Kind::MultiThread,
             config: Config::default(),
             worker_threads: None,
+            max_blocking_threads: blocking::DEFAULT_MAX_BLOCKING_THREADS,
+            thread_keep_alive: blocking::DEFAULT_KEEP_ALIVE,
         }
     }
 
@@ -104,11 +111,61 @@ impl Builder {
         self
     }
 
+    /// The most threads the blocking pool
+    /// ([`spawn_blocking`](crate::task::spawn_blocking), [`fs`](crate::fs))
+    /// starts (default 512, at least 1). Blocking calls beyond it wait in a
+    /// FIFO queue; none fails for lack of threads.
+    ///
+    /// ```
+    /// let rt = eddy::runtime::Builder::new_current_thread()
+    ///     .max_blocking_threads(2)
+    ///     .build()?;
+    /// let sum = rt.block_on(async {
+    ///     let calls: Vec<_> = (0..8).map(|i| eddy::task::spawn_blocking(move || i)).collect();
+    ///     let mut sum = 0;
+    ///     for call in calls {
+    ///         sum += call.await.unwrap();
+    ///     }
+    ///     sum
+    /// });
+    /// assert_eq!(sum, 28);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Self {
+        self.max_blocking_threads = n.max(1);
+        self
+    }
+
+    /// How long an idle blocking-pool thread waits for work before it exits
+    /// (default 10 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = eddy::runtime::Builder::new_current_thread()
+    ///     .thread_keep_alive(Duration::from_millis(100))
+    ///     .build()?;
+    /// assert_eq!(rt.block_on(async { eddy::task::spawn_blocking(|| 1).await }).unwrap(), 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn thread_keep_alive(&mut self, idle: Duration) -> &mut Self {
+        self.thread_keep_alive = idle;
+        self
+    }
+
+    fn blocking_pool(&self) -> BlockingPool {
+        BlockingPool::new(
+            self.max_blocking_threads,
+            self.thread_keep_alive,
+            &self.config.thread_name,
+        )
+    }
+
     /// Creates the runtime: its event queue, its waker and its timers.
     pub fn build(&mut self) -> io::Result<Runtime> {
         match self.kind {
             Kind::CurrentThread => {
-                let (driver, driver_handle) = Driver::new()?;
+                let (driver, mut driver_handle) = Driver::new()?;
+                driver_handle.blocking = self.blocking_pool();
                 let handle =
                     current_thread::Handle::new(driver, driver_handle, self.config.clone());
                 Ok(Runtime::from_handle(Handle {
@@ -123,7 +180,8 @@ impl Builder {
                     )?
                     .unwrap_or_else(multi_thread::default_worker_threads),
                 };
-                let (driver, driver_handle) = Driver::new()?;
+                let (driver, mut driver_handle) = Driver::new()?;
+                driver_handle.blocking = self.blocking_pool();
                 let handle =
                     multi_thread::Handle::new(driver, driver_handle, self.config.clone(), workers)?;
                 Ok(Runtime::from_handle(Handle {

@@ -17,6 +17,7 @@ use std::task::Waker;
 use std::time::Duration;
 
 use super::io::{IoDriver, IoHandle};
+use crate::task::blocking::{self, BlockingPool};
 use crate::time::driver::{TimeHandle, Unpark};
 
 /// The driver stack a scheduler owns and parks.
@@ -32,6 +33,8 @@ pub(crate) struct Driver {
 pub(crate) struct Handle {
     pub(crate) io: IoHandle,
     pub(crate) time: TimeHandle,
+    /// The pool `spawn_blocking` (and `eddy::fs`) run on.
+    pub(crate) blocking: BlockingPool,
 }
 
 impl Driver {
@@ -44,6 +47,11 @@ impl Driver {
         let handle = Handle {
             io: io_handle,
             time: TimeHandle::new(),
+            blocking: BlockingPool::new(
+                blocking::DEFAULT_MAX_BLOCKING_THREADS,
+                blocking::DEFAULT_KEEP_ALIVE,
+                "eddy",
+            ),
         };
         Ok((driver, handle))
     }

@@ -104,6 +104,27 @@ impl Handle {
         self.inner.spawn(future, Location::caller())
     }
 
+    /// Runs the blocking closure `f` on this runtime's blocking pool (from
+    /// any thread); see [`spawn_blocking`](crate::task::spawn_blocking).
+    ///
+    /// ```
+    /// let rt = eddy::runtime::Runtime::new()?;
+    /// let call = rt.handle().spawn_blocking(|| std::env::temp_dir().exists());
+    /// assert!(rt.block_on(call).unwrap());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner
+            .driver()
+            .blocking
+            .spawn(&self.inner, f, Location::caller())
+    }
+
     /// Runs `future` to completion on the calling thread, driving the
     /// runtime's tasks meanwhile (as [`Runtime::block_on`](super::Runtime::block_on)).
     /// While another thread is driving the runtime, `future` is polled on

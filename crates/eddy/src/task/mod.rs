@@ -8,11 +8,14 @@
 //!   was cancelled) and can [`abort`](JoinHandle::abort) the task.
 //! * [`JoinSet`] owns many tasks and yields their outputs as they finish.
 //! * [`yield_now`] lets other tasks run.
+//! * [`spawn_blocking`] runs a blocking closure on the runtime's blocking
+//!   pool and returns the same [`JoinHandle`].
 //!
 //! Inside: one allocation per task (`raw`), a state word with named bits
 //! (`state`), and the [`Schedule`] trait that connects a task to whichever
 //! scheduler runs it (`schedule`).
 
+pub(crate) mod blocking;
 mod error;
 mod join;
 mod join_set;
@@ -32,6 +35,7 @@ use std::num::NonZeroU64;
 use std::panic::Location;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+pub use blocking::spawn_blocking;
 pub use error::JoinError;
 pub use join::{AbortHandle, JoinHandle};
 pub use join_set::JoinSet;

@@ -94,6 +94,9 @@ impl Handle {
             Handle::CurrentThread(h) => h.shutdown(),
             Handle::MultiThread(h) => h.shutdown(timeout),
         }
+        // Blocking tasks: queued ones are cancelled, running ones waited for
+        // (up to `timeout`).
+        self.driver().blocking.shutdown(timeout);
     }
 }
 
