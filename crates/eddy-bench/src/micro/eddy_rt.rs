@@ -45,6 +45,23 @@ pub fn run(bench: &str, n: u64) -> io::Result<Vec<(&'static str, f64)>> {
                     .map_err(|e| io::Error::other(format!("join: {e}")))?;
                 Ok(vec![("ns_per_op", ns_per(start.elapsed(), half * 2))])
             }
+            "mpsc" => {
+                let (tx, mut rx) = eddy::sync::mpsc::channel::<u64>(1024);
+                let start = Instant::now();
+                eddy::spawn(async move {
+                    for i in 0..n {
+                        if tx.send(i).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+                for _ in 0..n {
+                    rx.recv()
+                        .await
+                        .ok_or_else(|| io::Error::other("eddy mpsc: sender gone early"))?;
+                }
+                Ok(vec![("ns_per_op", ns_per(start.elapsed(), n))])
+            }
             "timers" => {
                 let counter = FireCounter::new(n);
                 let waker = Waker::from(counter.clone());

@@ -146,18 +146,10 @@ pub fn run(settings: &Settings) -> Vec<Scenario> {
             "micro",
             "bounded channel, one message",
             "mpsc",
-            // eddy's channel is not exported by the eddy crate yet
-            // (`eddy::sync`); add `task_runners()` here once it is.
-            &each(vec![TOKIO, SMOL]),
+            &each(task_runners()),
             per_op(),
         ),
     ];
-    if !crate::micro::eddy_task_runners().is_empty() {
-        out[2].notes.push(
-            "eddy current-thread: not measured yet, the eddy crate does not export `eddy::sync` (its mpsc) yet"
-                .into(),
-        );
-    }
     let mut timers = each(task_runners());
     if settings.quick {
         timers.iter_mut().for_each(|(_, n)| *n = 200_000);

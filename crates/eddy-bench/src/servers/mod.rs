@@ -230,9 +230,11 @@ impl<S: Read + Write> LoopConn<S> {
         loop {
             let read = match protocol {
                 Protocol::Http => self.stream.read(self.requests.spare()),
+                // Echo reads into the (otherwise unused) request buffer: no
+                // per-read zeroing of a stack array.
                 Protocol::Echo => {
-                    let mut chunk = [0u8; 4096];
-                    self.stream.read(&mut chunk).inspect(|&n| {
+                    let chunk = self.requests.spare();
+                    self.stream.read(chunk).inspect(|&n| {
                         self.out.extend_from_slice(&chunk[..n]);
                     })
                 }
