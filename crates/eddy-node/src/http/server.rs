@@ -176,8 +176,18 @@ fn process(conn: &Rc<RefCell<Conn>>, handler: &Handler) {
     if std::mem::replace(&mut conn.borrow_mut().in_process, true) {
         return;
     }
+    /// Clears `in_process` even if the handler panics (the panic goes on to
+    /// the loop's uncaught-panic report; the connection stays usable).
+    struct Reset<'a>(&'a Rc<RefCell<Conn>>);
+    impl Drop for Reset<'_> {
+        fn drop(&mut self) {
+            if let Ok(mut c) = self.0.try_borrow_mut() {
+                c.in_process = false;
+            }
+        }
+    }
+    let _reset = Reset(conn);
     process_buffered(conn, handler);
-    conn.borrow_mut().in_process = false;
 }
 
 fn process_buffered(conn: &Rc<RefCell<Conn>>, handler: &Handler) {
@@ -219,6 +229,7 @@ fn process_buffered(conn: &Rc<RefCell<Conn>>, handler: &Handler) {
                         chunked: false,
                         ended: false,
                         keep_alive: keep_alive && !conn.borrow().close_after_response,
+                        http10: request.version == 0,
                         head_request,
                     })),
                 };
@@ -301,6 +312,8 @@ struct ResponseState {
     chunked: bool,
     ended: bool,
     keep_alive: bool,
+    /// HTTP/1.0 needs keep-alive said explicitly.
+    http10: bool,
     head_request: bool,
 }
 
@@ -357,7 +370,11 @@ impl Response {
             }
             if !s.head_sent {
                 let has_length = super::find_header(&s.headers, "content-length").is_some();
-                s.chunked = !has_length;
+                // HTTP/1.0 has no chunked encoding: the body ends at close.
+                s.chunked = !has_length && !s.http10;
+                if !has_length && s.http10 {
+                    s.keep_alive = false;
+                }
                 head_into(&mut s, &mut out, None);
             }
             if !s.head_request {
@@ -427,6 +444,8 @@ fn head_into(s: &mut ResponseState, out: &mut Vec<u8>, length: Option<usize>) {
     }
     if !s.keep_alive {
         out.extend_from_slice(b"Connection: close\r\n");
+    } else if s.http10 {
+        out.extend_from_slice(b"Connection: keep-alive\r\n");
     }
     out.extend_from_slice(b"\r\n");
 }
@@ -471,6 +490,39 @@ mod tests {
             status_of(b"POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n"),
             Some(413)
         );
+    }
+
+    #[test]
+    fn http10_gets_no_chunks_and_an_explicit_keep_alive() {
+        let state = |http10| ResponseState {
+            conn: Rc::new(RefCell::new(Conn {
+                socket: crate::net::Socket::detached(),
+                buf: Vec::new(),
+                busy: true,
+                done: false,
+                in_process: false,
+                close_after_response: false,
+            })),
+            handler: Rc::new(RefCell::new(Box::new(|_, _| {}))),
+            status: 200,
+            headers: Vec::new(),
+            head_sent: false,
+            chunked: false,
+            ended: false,
+            keep_alive: true,
+            http10,
+            head_request: false,
+        };
+        let mut out = Vec::new();
+        head_into(&mut state(true), &mut out, Some(2));
+        let head = String::from_utf8(out).unwrap();
+        assert!(
+            head.contains("Content-Length: 2\r\nConnection: keep-alive\r\n"),
+            "{head}"
+        );
+        let mut out = Vec::new();
+        head_into(&mut state(false), &mut out, Some(2));
+        assert!(!String::from_utf8(out).unwrap().contains("Connection"));
     }
 
     #[test]
