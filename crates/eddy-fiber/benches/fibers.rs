@@ -1,9 +1,8 @@
 //! Fiber micro-benchmarks against the peers, in the same run:
 //!
 //! * `switch_round_trip`: the bare switch into a fiber and back
-//!   (`eddy_raw_switch`), and two fibers yielding to each other through the
-//!   scheduler (`eddy_fiber`: each yield is one direct switch, a round trip
-//!   is two), against corosensei's `resume` + `suspend` (two switches).
+//!   (`eddy_raw_switch`, no scheduler), against corosensei's `resume` +
+//!   `suspend` (also two switches).
 //! * `yield_two_fibers`: one yield while two fibers alternate, against may
 //!   coroutines on one worker.
 //! * `spawn_join`: create a fiber running an empty closure and join it,
@@ -56,8 +55,6 @@ fn may_two_coroutines_yielding(iters: u64) -> Duration {
 
 fn switch_round_trip(c: &mut Criterion) {
     let mut g = c.benchmark_group("switch_round_trip");
-    // Two yields (two switches) per round trip.
-    g.bench_function("eddy_fiber", |b| b.iter_custom(eddy_two_fibers_yielding));
     g.bench_function("eddy_raw_switch", |b| {
         b.iter_custom(|iters| eddy_fiber::raw_switch::switch_round_trips(iters).unwrap())
     });

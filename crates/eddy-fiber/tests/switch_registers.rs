@@ -67,6 +67,8 @@ mod x86_64 {
     /// reads them back.
     fn callee_saved_after_yield(base: u64) -> [u64; 5] {
         let (mut r12, mut r13, mut r14, mut r15, rbx): (u64, u64, u64, u64, u64);
+        // `base` goes in rdi, not in a register of the compiler's choosing:
+        // that could be rbx, which the asm overwrites first.
         // SAFETY: the asm saves and restores rbx itself (LLVM reserves it),
         // keeps the stack 16-byte aligned around the call, declares every
         // caller-saved register clobbered, and calls an extern "C" fn.
@@ -74,21 +76,21 @@ mod x86_64 {
             asm!(
                 "push rbx",
                 "sub rsp, 8",
-                "mov rbx, {base}",
+                "mov rbx, rdi",
                 "add rbx, 5",
-                "mov r12, {base}",
+                "mov r12, rdi",
                 "add r12, 1",
-                "mov r13, {base}",
+                "mov r13, rdi",
                 "add r13, 2",
-                "mov r14, {base}",
+                "mov r14, rdi",
                 "add r14, 3",
-                "mov r15, {base}",
+                "mov r15, rdi",
                 "add r15, 4",
                 "call {f}",
                 "mov rax, rbx",
                 "add rsp, 8",
                 "pop rbx",
-                base = in(reg) base,
+                in("rdi") base,
                 f = sym yield_from_asm,
                 out("rax") rbx,
                 out("r12") r12, out("r13") r13, out("r14") r14, out("r15") r15,
