@@ -21,6 +21,9 @@
 //!   [`interval`](time::interval) on a hierarchical timing wheel.
 //! * [`net`]: TCP, UDP and Unix sockets; [`io`]: async I/O traits and
 //!   helpers.
+//! * [`fs`]: files and directories, and
+//!   [`spawn_blocking`](task::spawn_blocking): blocking calls, both on the
+//!   runtime's blocking pool (`eddy-threadpool`).
 //! * [`main`] and [`test`]: attribute macros that start a runtime.
 //!
 //! # Example
@@ -45,6 +48,7 @@
 
 mod loom;
 
+pub mod fs;
 pub mod io;
 pub mod net;
 pub mod runtime;
