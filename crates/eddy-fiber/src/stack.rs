@@ -18,7 +18,7 @@
 //! `mprotect` guard, and running out of mappings is reported as an error
 //! naming `vm.max_map_count`.
 //!
-//! Finished fibers give their stacks back to a [`StackPool`]: up to a bound
+//! Finished fibers give their stacks back to the runtime's pool: up to a bound
 //! they stay *warm* (pages resident, reused at once); beyond it slab stacks
 //! have their pages discarded and wait *cold* for reuse, and single-mapping
 //! stacks are unmapped.
