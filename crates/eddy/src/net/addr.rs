@@ -3,12 +3,14 @@
 //!
 //! Literal addresses (`SocketAddr`, `"127.0.0.1:8080"`, `(IpAddr, u16)`)
 //! never touch the resolver. Host names (`"localhost:80"`) are resolved with
-//! `std`'s resolver, which blocks the calling thread for the lookup; a later
-//! runtime service moves that call to the blocking pool without changing
-//! this API.
+//! the system resolver on the runtime's blocking pool (see
+//! [`lookup_host`](super::lookup_host)), so a slow DNS server never blocks
+//! a runtime thread.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+
+use super::lookup::{Resolution, classify_host, lookup, parse_host_port};
 
 /// Something that names one or more socket addresses: a [`SocketAddr`],
 /// `"host:port"` as `&str`/`String`, `(host, port)`, `(IpAddr, u16)` or a
@@ -43,13 +45,20 @@ pub(crate) mod sealed {
         fn to_addrs(&self) -> io::Result<Vec<SocketAddr>>;
         /// How to show the value in an error message.
         fn describe(&self) -> String;
+        /// Literal addresses, or the name to look up (host names only).
+        fn resolution(&self) -> io::Result<crate::net::lookup::Resolution> {
+            self.to_addrs().map(crate::net::lookup::Resolution::Literal)
+        }
     }
 }
 
 /// Resolves `addr`, failing with a clear error when it names nothing.
 pub(crate) async fn resolve<A: ToSocketAddrs>(addr: &A) -> io::Result<Vec<SocketAddr>> {
-    let addrs = addr
-        .to_addrs()
+    let resolved = match addr.resolution()? {
+        Resolution::Literal(addrs) => Ok(addrs),
+        Resolution::Lookup(host, port) => lookup(host, port).await,
+    };
+    let addrs = resolved
         .map_err(|e| io::Error::new(e.kind(), format!("resolve {}: {e}", addr.describe())))?;
     if addrs.is_empty() {
         return Err(io::Error::new(
@@ -100,10 +109,32 @@ via_std!(
     (IpAddr, u16),
     (Ipv4Addr, u16),
     (Ipv6Addr, u16),
-    (&str, u16),
-    (String, u16),
-    str,
-    String,
+);
+
+/// Host names: checked here, looked up on the blocking pool by `resolve`.
+macro_rules! host_port {
+    ($($ty: ty => |$me: ident| $resolution: expr),* $(,)?) => {$(
+        impl ToSocketAddrs for $ty {}
+        impl sealed::Sealed for $ty {
+            fn to_addrs(&self) -> io::Result<Vec<SocketAddr>> {
+                std::net::ToSocketAddrs::to_socket_addrs(self).map(Iterator::collect)
+            }
+            fn describe(&self) -> String {
+                format!("{self:?}")
+            }
+            fn resolution(&self) -> io::Result<Resolution> {
+                let $me = self;
+                $resolution
+            }
+        }
+    )*};
+}
+
+host_port!(
+    str => |me| parse_host_port(me),
+    String => |me| parse_host_port(me),
+    (&str, u16) => |me| classify_host(&format!("{}:{}", me.0, me.1), me.0, me.1),
+    (String, u16) => |me| classify_host(&format!("{}:{}", me.0, me.1), &me.0, me.1),
 );
 
 impl ToSocketAddrs for [SocketAddr] {}
@@ -123,6 +154,9 @@ impl<T: ToSocketAddrs + ?Sized> sealed::Sealed for &T {
     }
     fn describe(&self) -> String {
         (**self).describe()
+    }
+    fn resolution(&self) -> io::Result<Resolution> {
+        (**self).resolution()
     }
 }
 

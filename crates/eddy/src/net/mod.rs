@@ -15,7 +15,8 @@
 //! * UDP: [`UdpSocket`] (`send_to`/`recv_from`, `connect` + `send`/`recv`).
 //! * Unix: [`UnixListener`], [`UnixStream`], [`UnixDatagram`]; halves in
 //!   [`unix`].
-//! * Addresses: [`ToSocketAddrs`] (what `bind`/`connect` accept).
+//! * Addresses: [`ToSocketAddrs`] (what `bind`/`connect` accept) and
+//!   [`lookup_host`] (names resolved on the blocking pool).
 //!
 //! Sockets register with the runtime current when they are created (calling
 //! a constructor outside a runtime panics with a clear message) and
@@ -55,6 +56,7 @@
 //! ```
 
 mod addr;
+mod lookup;
 mod split;
 mod stream_io;
 pub mod tcp;
@@ -62,6 +64,7 @@ mod udp;
 pub mod unix;
 
 pub use addr::ToSocketAddrs;
+pub use lookup::lookup_host;
 pub use split::SplitStream;
 pub use tcp::{TcpListener, TcpStream};
 pub use udp::UdpSocket;
