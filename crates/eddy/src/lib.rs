@@ -24,6 +24,8 @@
 //! * [`fs`]: files and directories, and
 //!   [`spawn_blocking`](task::spawn_blocking): blocking calls, both on the
 //!   runtime's blocking pool (`eddy-threadpool`).
+//! * [`signal`]: [`ctrl_c`](signal::ctrl_c) and Unix signals as async
+//!   events (a self-pipe registered with the reactor).
 //! * [`main`] and [`test`]: attribute macros that start a runtime.
 //!
 //! # Example
@@ -52,6 +54,8 @@ pub mod fs;
 pub mod io;
 pub mod net;
 pub mod runtime;
+#[cfg(unix)]
+pub mod signal;
 /// Channels, locks and signalling for async tasks: mpsc, oneshot, broadcast,
 /// watch, Mutex, RwLock, Semaphore, Notify, Barrier, OnceCell.
 pub mod sync;
