@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use eddy::runtime::{Builder, Handle, Runtime};
+use eddy::runtime::{Builder, Handle};
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     payload
@@ -34,8 +34,8 @@ fn spawn_outside_a_runtime_panics_with_a_clear_message() {
 
 #[test]
 fn block_on_inside_a_runtime_fails_instead_of_deadlocking() {
-    let rt = Runtime::new().unwrap();
-    let inner = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
+    let inner = Builder::new_current_thread().build().unwrap();
     let msg = rt.block_on(async {
         let payload = catch_unwind(AssertUnwindSafe(|| inner.block_on(async {}))).unwrap_err();
         panic_message(payload)
@@ -51,7 +51,7 @@ fn block_on_inside_a_runtime_fails_instead_of_deadlocking() {
 
 #[test]
 fn block_on_inside_a_task_is_reported_through_its_join_error() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let handle = rt.handle().clone();
     let err = rt.block_on(async move {
         eddy::spawn(async move { handle.block_on(async {}) })
@@ -68,7 +68,7 @@ fn block_on_inside_a_task_is_reported_through_its_join_error() {
 
 #[test]
 fn handle_current_inside_block_on_and_tasks() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let handle = Handle::current();
         let out = handle
@@ -87,7 +87,7 @@ fn spawn_from_another_thread_wakes_a_parked_runtime() {
     // provides; with nothing else to do the runtime parks in epoll, and the
     // remote spawn must wake it.
     type Slot = Arc<Mutex<(Option<u32>, Option<Waker>)>>;
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let handle = rt.handle().clone();
     let slot: Slot = Arc::default();
     let (tx, rx) = mpsc::channel::<()>();
@@ -122,7 +122,7 @@ fn spawn_from_another_thread_wakes_a_parked_runtime() {
 
 #[test]
 fn handle_block_on_from_another_thread() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let handle = rt.handle().clone();
     let task = rt.spawn(async {
         eddy::time::sleep(Duration::from_millis(2)).await;
@@ -167,7 +167,7 @@ fn builder_settings_are_accepted() {
 
 #[test]
 fn a_panic_in_the_root_future_leaves_the_runtime_usable() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let pending = rt.spawn(async { 5 });
     let res = catch_unwind(AssertUnwindSafe(|| rt.block_on(async { panic!("root") })));
     assert!(res.is_err());
@@ -180,7 +180,7 @@ fn a_second_block_on_is_polled_while_another_thread_drives_the_runtime() {
     // `block_on` future has run; that future never gets the core, so it
     // must be polled on its own thread meanwhile (or both wait forever).
     type Slot = Arc<Mutex<(bool, Option<Waker>)>>;
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let handle = rt.handle().clone();
     let slot: Slot = Arc::default();
     let mut other = None;

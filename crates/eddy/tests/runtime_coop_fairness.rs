@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::task::Poll;
 use std::time::Duration;
 
-use eddy::runtime::Runtime;
+use eddy::runtime::Builder;
 
 #[test]
 fn a_task_that_always_yields_cannot_starve_a_timer() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let fired = Arc::new(AtomicBool::new(false));
     let spins = rt.block_on(async {
         let f = fired.clone();
@@ -38,7 +38,7 @@ fn a_task_looping_on_ready_leaf_futures_is_made_to_yield() {
     // The spinner awaits an already-elapsed Sleep in a loop: every poll is
     // Ready, so without a budget it would never return Pending and the
     // flag-setting task would never run.
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let flag = Arc::new(AtomicBool::new(false));
     rt.block_on(async {
         let mut ready_sleep = Box::pin(eddy::time::sleep(Duration::ZERO));
@@ -62,7 +62,7 @@ fn a_task_looping_on_ready_leaf_futures_is_made_to_yield() {
 
 #[test]
 fn the_root_future_is_not_starved_by_spawned_tasks() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let stop = Arc::new(AtomicBool::new(false));
         let s = stop.clone();
@@ -92,8 +92,27 @@ fn assert_unpin<T: Unpin>(_: &T) {}
 
 #[test]
 fn sleep_is_unpin() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let _g = rt.enter();
     let s = eddy::time::sleep(Duration::from_millis(1));
     assert_unpin(&s);
+}
+
+#[test]
+fn a_root_future_that_yields_in_a_loop_cannot_starve_timers() {
+    // With the run queue empty and the root future always woken, the
+    // scheduler must still poll the driver (without sleeping) or the timer
+    // never fires.
+    let rt = Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        let fired = Arc::new(AtomicBool::new(false));
+        let f = fired.clone();
+        drop(eddy::spawn(async move {
+            eddy::time::sleep(Duration::from_millis(5)).await;
+            f.store(true, SeqCst);
+        }));
+        while !fired.load(SeqCst) {
+            eddy::task::yield_now().await;
+        }
+    });
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use eddy::runtime::Runtime;
+use eddy::runtime::Builder;
 
 fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
@@ -13,10 +13,10 @@ fn open_fds() -> usize {
 #[test]
 fn runtimes_close_their_descriptors() {
     // Warm up anything lazily opened by the test harness.
-    drop(Runtime::new().unwrap());
+    drop(Builder::new_current_thread().build().unwrap());
     let before = open_fds();
     for _ in 0..20 {
-        let rt = Runtime::new().unwrap();
+        let rt = Builder::new_current_thread().build().unwrap();
         rt.block_on(async {
             let t = eddy::spawn(eddy::time::sleep(Duration::from_millis(1)));
             t.await.unwrap();

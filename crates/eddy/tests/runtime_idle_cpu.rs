@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use eddy::runtime::Runtime;
+use eddy::runtime::Builder;
 
 /// CPU time (user + system) of the calling thread.
 fn thread_cpu_time() -> Duration {
@@ -18,7 +18,7 @@ fn thread_cpu_time() -> Duration {
 
 #[test]
 fn a_runtime_blocked_on_a_one_second_sleep_uses_almost_no_cpu() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     // Warm up (first-use allocations, lazy statics).
     rt.block_on(async { eddy::time::sleep(Duration::from_millis(1)).await });
     let cpu_before = thread_cpu_time();

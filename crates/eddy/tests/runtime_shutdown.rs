@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::Duration;
 
-use eddy::runtime::Runtime;
+use eddy::runtime::{Builder, Runtime};
 
 /// Counts drops of the future it is moved into.
 struct DropCounter(Arc<AtomicUsize>);
@@ -19,7 +19,7 @@ impl Drop for DropCounter {
 #[test]
 fn dropping_the_runtime_drops_ten_thousand_pending_tasks_once_each() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let handles = rt.block_on(async {
         let mut handles = Vec::new();
         for i in 0..10_000 {
@@ -54,10 +54,10 @@ fn dropping_the_runtime_drops_ten_thousand_pending_tasks_once_each() {
 
 #[test]
 fn join_handles_of_dropped_tasks_report_cancelled() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let handle = rt.spawn(std::future::pending::<()>());
     drop(rt);
-    let rt2 = Runtime::new().unwrap();
+    let rt2 = Builder::new_current_thread().build().unwrap();
     let err = rt2.block_on(handle).unwrap_err();
     assert!(err.is_cancelled(), "{err}");
 }
@@ -65,7 +65,7 @@ fn join_handles_of_dropped_tasks_report_cancelled() {
 #[test]
 fn spawning_onto_a_dropped_runtime_cancels_at_once() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let handle = rt.handle().clone();
     drop(rt);
     let guard = DropCounter(drops.clone());
@@ -79,7 +79,7 @@ fn spawning_onto_a_dropped_runtime_cancels_at_once() {
 #[test]
 fn shutdown_timeout_drops_tasks_and_returns_promptly() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     for _ in 0..100 {
         let guard = DropCounter(drops.clone());
         rt.spawn(async move {
@@ -108,7 +108,7 @@ fn a_future_that_spawns_while_being_dropped_does_not_break_shutdown() {
         }
     }
     let drops = Arc::new(AtomicUsize::new(0));
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let guard = SpawnOnDrop(drops.clone());
     rt.spawn(async move {
         let _g = guard;
@@ -120,11 +120,11 @@ fn a_future_that_spawns_while_being_dropped_does_not_break_shutdown() {
 
 #[test]
 fn a_runtime_can_be_dropped_inside_another_runtimes_task() {
-    let outer = Runtime::new().unwrap();
+    let outer = Builder::new_current_thread().build().unwrap();
     let drops = Arc::new(AtomicUsize::new(0));
     let d = drops.clone();
     outer.block_on(async move {
-        let inner = Runtime::new().unwrap();
+        let inner = Builder::new_current_thread().build().unwrap();
         let guard = DropCounter(d);
         inner.spawn(async move {
             let _g = guard;

@@ -5,12 +5,12 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use eddy::runtime::Runtime;
+use eddy::runtime::Builder;
 use eddy::task::JoinError;
 
 #[test]
 fn a_panicking_task_reports_through_join_error_and_others_keep_running() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let bad = eddy::spawn(async { panic!("task exploded") });
         let good = eddy::spawn(async { 1 });
@@ -36,7 +36,7 @@ fn a_panic_while_dropping_the_output_of_a_detached_task_is_contained() {
             panic!("drop");
         }
     }
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         drop(eddy::spawn(async { PanicOnDrop }));
         eddy::task::yield_now().await;
@@ -54,7 +54,7 @@ fn abort_cancels_a_pending_task_and_drops_its_future() {
             self.0.fetch_add(1, SeqCst);
         }
     }
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let guard = Guard(dropped.clone());
         let task = eddy::spawn(async move {
@@ -73,7 +73,7 @@ fn abort_cancels_a_pending_task_and_drops_its_future() {
 
 #[test]
 fn abort_before_the_first_poll_never_runs_the_future() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let ran = Arc::new(AtomicUsize::new(0));
     rt.block_on(async {
         let r = ran.clone();
@@ -88,7 +88,7 @@ fn abort_before_the_first_poll_never_runs_the_future() {
 
 #[test]
 fn abort_after_completion_keeps_the_output() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let task = eddy::spawn(async { "done" });
         while !task.is_finished() {
@@ -101,7 +101,7 @@ fn abort_after_completion_keeps_the_output() {
 
 #[test]
 fn abort_handle_cancels_from_another_thread() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let task = eddy::spawn(std::future::pending::<()>());
         let abort = task.abort_handle();
@@ -112,7 +112,7 @@ fn abort_handle_cancels_from_another_thread() {
 
 #[test]
 fn dropping_the_handle_detaches_the_task() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let counter = Arc::new(AtomicUsize::new(0));
     rt.block_on(async {
         let c = counter.clone();
@@ -130,7 +130,7 @@ fn dropping_the_handle_detaches_the_task() {
 
 #[test]
 fn waking_a_finished_task_or_waking_twice_is_harmless() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let (tx, rx) = std::sync::mpsc::channel::<Waker>();
         let polls = Arc::new(AtomicUsize::new(0));
@@ -161,7 +161,7 @@ fn waking_a_finished_task_or_waking_twice_is_harmless() {
 
 #[test]
 fn a_task_woken_from_another_thread_is_polled_again() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let (tx, rx) = std::sync::mpsc::channel::<Waker>();
         let mut first = true;
@@ -185,7 +185,7 @@ fn a_task_woken_from_another_thread_is_polled_again() {
 
 #[test]
 fn spawn_local_runs_not_send_futures() {
-    let rt = eddy::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let shared = std::rc::Rc::new(std::cell::Cell::new(0));
         let s = shared.clone();
@@ -210,7 +210,7 @@ fn spawn_local_outside_a_runtime_thread_panics_clearly() {
 fn join_error_is_send_sync_and_an_io_error() {
     fn assert_send_sync<T: Send + Sync + std::error::Error>() {}
     assert_send_sync::<JoinError>();
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let err = rt
         .block_on(async {
             let t = eddy::spawn(std::future::pending::<()>());
@@ -225,7 +225,7 @@ fn join_error_is_send_sync_and_an_io_error() {
 
 #[test]
 fn task_ids_are_visible_inside_the_task() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let task = eddy::spawn(async { eddy::task::id() });
         let id = task.id();

@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use eddy::runtime::Runtime;
+use eddy::runtime::Builder;
 use eddy::task::JoinSet;
 
 #[test]
 fn outputs_come_back_in_completion_order() {
-    let rt = eddy::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let mut set = JoinSet::new();
         // Task `n` finishes after `n` trips through the run queue, so the
@@ -33,7 +33,7 @@ fn outputs_come_back_in_completion_order() {
 
 #[test]
 fn timers_complete_a_set_in_deadline_order() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let mut set = JoinSet::new();
         // Far enough apart that even a stalled machine keeps the order.
@@ -53,7 +53,7 @@ fn timers_complete_a_set_in_deadline_order() {
 
 #[test]
 fn abort_all_cancels_every_task() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let mut set = JoinSet::new();
         for _ in 0..10 {
@@ -71,7 +71,7 @@ fn abort_all_cancels_every_task() {
 
 #[test]
 fn dropping_the_set_aborts_its_tasks() {
-    let rt = eddy::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let mut set = JoinSet::new();
         let abort = set.spawn(std::future::pending::<()>());
@@ -83,7 +83,7 @@ fn dropping_the_set_aborts_its_tasks() {
 
 #[test]
 fn many_tasks_and_panics() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let mut set = JoinSet::new();
         for i in 0..1000u32 {

@@ -4,12 +4,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use eddy::runtime::Runtime;
+use eddy::runtime::Builder;
 use eddy::task::{self, LocalSet};
 
 #[test]
 fn run_until_drives_local_tasks() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let local = LocalSet::new();
     let log = Rc::new(RefCell::new(Vec::new()));
     let l = log.clone();
@@ -33,7 +33,7 @@ fn run_until_drives_local_tasks() {
 
 #[test]
 fn awaiting_the_set_runs_all_its_tasks() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let local = LocalSet::new();
     let count = Rc::new(RefCell::new(0));
     for _ in 0..10 {
@@ -64,7 +64,7 @@ fn dropping_the_set_drops_its_tasks() {
 
 #[test]
 fn local_tasks_woken_from_other_threads_run() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let local = LocalSet::new();
     local.block_on(&rt, async {
         let rc = Rc::new(5);

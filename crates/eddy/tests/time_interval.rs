@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use eddy::runtime::Runtime;
+use eddy::runtime::Builder;
 use eddy::time::{Instant, MissedTickBehavior, interval, interval_at};
 
 #[test]
 fn ticks_at_the_period_starting_at_once() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let start = Instant::now();
         let mut ticks = interval(Duration::from_millis(10));
@@ -25,7 +25,7 @@ fn ticks_at_the_period_starting_at_once() {
 
 #[test]
 fn interval_at_starts_later() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let start = Instant::now() + Duration::from_millis(15);
         let mut ticks = interval_at(start, Duration::from_millis(5));
@@ -35,7 +35,7 @@ fn interval_at_starts_later() {
 }
 
 fn ticks_after_a_stall(behavior: MissedTickBehavior) -> (Instant, Vec<Instant>) {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let period = Duration::from_millis(10);
         let mut ticks = interval(period);
@@ -86,7 +86,7 @@ fn skip_drops_missed_ticks_and_stays_on_the_grid() {
 #[test]
 #[should_panic(expected = "period must be non-zero")]
 fn a_zero_period_is_refused() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let _guard = rt.enter();
     let _ = interval(Duration::ZERO);
 }

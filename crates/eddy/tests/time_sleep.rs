@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use eddy::runtime::Runtime;
+use eddy::runtime::Builder;
 use eddy::time::{Instant, sleep, sleep_until, timeout};
 
 #[test]
 fn a_zero_ms_sleep_completes_at_once() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let start = Instant::now();
         sleep(Duration::ZERO).await;
@@ -18,7 +18,7 @@ fn a_zero_ms_sleep_completes_at_once() {
 
 #[test]
 fn a_past_deadline_completes_at_once() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let past = Instant::now() - Duration::from_secs(5);
         let start = Instant::now();
@@ -29,7 +29,7 @@ fn a_past_deadline_completes_at_once() {
 
 #[test]
 fn sleep_never_wakes_early_and_not_much_late() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         for ms in [1u64, 7, 30] {
             let start = Instant::now();
@@ -46,7 +46,7 @@ fn sleep_never_wakes_early_and_not_much_late() {
 
 #[test]
 fn a_ten_year_timer_is_pending_and_can_be_cancelled() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let ten_years = Duration::from_secs(10 * 365 * 24 * 3600);
         let res = timeout(Duration::from_millis(10), sleep(ten_years)).await;
@@ -61,7 +61,7 @@ fn a_ten_year_timer_is_pending_and_can_be_cancelled() {
 
 #[test]
 fn an_absurd_duration_saturates_instead_of_panicking() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let res = timeout(Duration::from_millis(5), sleep(Duration::MAX)).await;
         assert!(res.is_err());
@@ -70,7 +70,7 @@ fn an_absurd_duration_saturates_instead_of_panicking() {
 
 #[test]
 fn reset_moves_the_deadline_both_ways() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let start = Instant::now();
         let mut s = Box::pin(sleep(Duration::from_secs(3600)));
@@ -92,7 +92,7 @@ fn reset_moves_the_deadline_both_ways() {
 #[test]
 fn a_sleep_created_outside_polled_inside_works() {
     let s = sleep(Duration::from_millis(2));
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let start = Instant::now();
     rt.block_on(s);
     assert!(start.elapsed() >= Duration::from_millis(2));
@@ -100,7 +100,7 @@ fn a_sleep_created_outside_polled_inside_works() {
 
 #[test]
 fn many_timers_fire_in_deadline_order() {
-    let rt = eddy::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut tasks = Vec::new();
@@ -123,7 +123,7 @@ fn many_timers_fire_in_deadline_order() {
 
 #[test]
 fn a_timer_registered_from_another_thread_wakes_the_parked_driver() {
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let handle = rt.handle().clone();
     rt.block_on(async move {
         // The root future waits for a task the other thread spawns, whose
@@ -153,7 +153,7 @@ fn a_timer_polled_on_another_thread_wakes_the_parked_driver() {
     // thread registers an earlier timer in its wheel. The registration must
     // wake the driver so it re-computes its timeout, or this test hangs.
     type Slot = Arc<Mutex<(bool, Option<Waker>)>>;
-    let rt = Runtime::new().unwrap();
+    let rt = Builder::new_current_thread().build().unwrap();
     let handle = rt.handle().clone();
     let slot: Slot = Arc::default();
     let s = slot.clone();

@@ -485,7 +485,10 @@ impl<'a> CoreGuard<'a> {
         context::set_current_task(prev);
     }
 
-    /// Parks in the driver unless work is already waiting.
+    /// Parks in the driver; if work is already waiting (a remote wake, the
+    /// root future woken) it only polls the driver without sleeping, so
+    /// I/O and timers still progress while, e.g., the root future yields in
+    /// a loop.
     fn park(&self) {
         let shared = &self.handle.shared;
         let Some(mut driver) = self.with_core(|core| {
@@ -500,8 +503,11 @@ impl<'a> CoreGuard<'a> {
         shared.parked.store(true, SeqCst);
         if shared.inject_len.load(SeqCst) == 0 && !shared.woken.load(SeqCst) {
             driver.park(&self.handle.driver);
+            shared.parked.store(false, SeqCst);
+        } else {
+            shared.parked.store(false, SeqCst);
+            driver.park_timeout(&self.handle.driver, Duration::ZERO);
         }
-        shared.parked.store(false, SeqCst);
         self.with_core(|core| core.driver = Some(driver));
     }
 
