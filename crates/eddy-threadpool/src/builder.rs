@@ -10,6 +10,9 @@ use crate::ThreadPool;
 /// Called when the OS refuses to start a pool thread.
 pub(crate) type SpawnErrorHook = Arc<dyn Fn(&io::Error) + Send + Sync>;
 
+/// Names the pool thread with the given index.
+pub(crate) type ThreadNameFn = Arc<dyn Fn(usize) -> String + Send + Sync>;
+
 /// Configures a [`ThreadPool`].
 ///
 /// ```
@@ -28,7 +31,8 @@ pub(crate) type SpawnErrorHook = Arc<dyn Fn(&io::Error) + Send + Sync>;
 pub struct Builder {
     pub(crate) max_threads: usize,
     pub(crate) keep_alive: Option<Duration>,
-    pub(crate) thread_name: String,
+    pub(crate) thread_name: ThreadNameFn,
+    pub(crate) drain_on_drop: bool,
     pub(crate) stack_size: Option<usize>,
     pub(crate) on_spawn_error: Option<SpawnErrorHook>,
 }
@@ -44,7 +48,8 @@ impl Builder {
         Builder {
             max_threads: max_threads.max(1),
             keep_alive: Some(DEFAULT_KEEP_ALIVE),
-            thread_name: "eddy-blocking".to_string(),
+            thread_name: fixed_name("eddy-blocking"),
+            drain_on_drop: false,
             stack_size: None,
             on_spawn_error: None,
         }
@@ -56,7 +61,8 @@ impl Builder {
         Builder {
             max_threads: threads.max(1),
             keep_alive: None,
-            thread_name: "eddy-pool".to_string(),
+            thread_name: fixed_name("eddy-pool"),
+            drain_on_drop: false,
             stack_size: None,
             on_spawn_error: None,
         }
@@ -74,7 +80,27 @@ impl Builder {
     /// The name every pool thread gets (shown by debuggers and in panic
     /// messages).
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
-        self.thread_name = name.into();
+        self.thread_name = fixed_name(name.into());
+        self
+    }
+
+    /// Names each pool thread from its index (0, 1, 2, ... in start order),
+    /// e.g. `|i| format!("worker-{i}")`.
+    pub fn thread_name_fn(
+        &mut self,
+        name: impl Fn(usize) -> String + Send + Sync + 'static,
+    ) -> &mut Builder {
+        self.thread_name = Arc::new(name);
+        self
+    }
+
+    /// What dropping the pool does with queued jobs: by default they are
+    /// dropped unrun and running ones are not waited for
+    /// ([`ThreadPool::shutdown_timeout`] with a zero timeout); with `true`,
+    /// the drop runs every queued job and joins the threads
+    /// ([`ThreadPool::shutdown_drain`] without a timeout), as libuv does.
+    pub fn drain_on_drop(&mut self, drain: bool) -> &mut Builder {
+        self.drain_on_drop = drain;
         self
     }
 
@@ -101,12 +127,18 @@ impl Builder {
     }
 }
 
+fn fixed_name(name: impl Into<String>) -> ThreadNameFn {
+    let name: String = name.into();
+    Arc::new(move |_| name.clone())
+}
+
 impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("max_threads", &self.max_threads)
             .field("keep_alive", &self.keep_alive)
-            .field("thread_name", &self.thread_name)
+            .field("thread_name", &(self.thread_name)(0))
+            .field("drain_on_drop", &self.drain_on_drop)
             .field("stack_size", &self.stack_size)
             .field("on_spawn_error", &self.on_spawn_error.is_some())
             .finish()

@@ -187,10 +187,44 @@ impl ThreadPool {
     /// assert!(pool.execute(|| {}).is_err());
     /// ```
     pub fn shutdown_timeout(&self, timeout: Option<Duration>) -> bool {
+        self.shutdown(false, timeout)
+    }
+
+    /// Stops accepting jobs, lets the threads run every job already queued,
+    /// then waits up to `timeout` (`None`: as long as it takes) for them to
+    /// exit. Returns whether every thread exited.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let pool = eddy_threadpool::Builder::fixed(1).build();
+    /// let ran = Arc::new(AtomicUsize::new(0));
+    /// for _ in 0..10 {
+    ///     let ran = ran.clone();
+    ///     pool.execute(move || { ran.fetch_add(1, Ordering::SeqCst); }).unwrap();
+    /// }
+    /// assert!(pool.shutdown_drain(None));
+    /// assert_eq!(ran.load(Ordering::SeqCst), 10);
+    /// ```
+    pub fn shutdown_drain(&self, timeout: Option<Duration>) -> bool {
+        self.shutdown(true, timeout)
+    }
+
+    fn shutdown(&self, drain: bool, timeout: Option<Duration>) -> bool {
         let shared = &self.shared;
         let mut state = shared.lock();
         state.shutdown = true;
-        let queued = std::mem::take(&mut state.queue);
+        let queued = if drain {
+            // Queued jobs with no thread to run them (every start failed):
+            // try once more.
+            if state.threads == 0 && !state.queue.is_empty() {
+                shared.spawn_thread(&mut state);
+            }
+            VecDeque::new()
+        } else {
+            std::mem::take(&mut state.queue)
+        };
         shared.work_ready.notify_all();
         drop(state);
         drop(queued);
@@ -234,7 +268,11 @@ impl ThreadPool {
 
 impl Drop for ThreadPool {
     fn drop(&mut self) {
-        self.shutdown_timeout(Some(Duration::ZERO));
+        if self.shared.config.drain_on_drop {
+            self.shutdown_drain(None);
+        } else {
+            self.shutdown_timeout(Some(Duration::ZERO));
+        }
     }
 }
 
@@ -259,13 +297,13 @@ impl Shared {
 
     /// Starts one thread; on failure the queued jobs wait for a later try.
     fn spawn_thread(self: &Arc<Self>, state: &mut State) {
-        let mut builder = thread::Builder::new().name(self.config.thread_name.clone());
+        let id = state.next_id;
+        let mut builder = thread::Builder::new().name((self.config.thread_name)(id));
         if let Some(size) = self.config.stack_size {
             builder = builder.stack_size(size);
         }
         let shared = self.clone();
-        let id = state.next_id;
-        match builder.spawn(move || shared.run_worker(id)) {
+        match builder.spawn(move || shared.run_worker()) {
             Ok(handle) => {
                 state.next_id += 1;
                 state.threads += 1;
@@ -284,7 +322,7 @@ impl Shared {
         }
     }
 
-    fn run_worker(self: Arc<Self>, _id: usize) {
+    fn run_worker(self: Arc<Self>) {
         let mut state = self.lock();
         loop {
             if let Some(job) = state.queue.pop_front() {
@@ -337,8 +375,10 @@ impl Shared {
                 return (state, true);
             }
             if state.shutdown {
+                // Draining: queued jobs still run.
                 state.idle -= 1;
-                return (state, false);
+                let drain = !state.queue.is_empty();
+                return (state, drain);
             }
             state = match deadline {
                 None => self

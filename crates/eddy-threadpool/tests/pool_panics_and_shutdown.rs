@@ -95,3 +95,33 @@ fn dropping_the_pool_lets_running_jobs_finish() {
     drop(pool);
     assert_eq!(rx.recv().unwrap(), "ran");
 }
+
+#[test]
+fn shutdown_drain_runs_every_queued_job() {
+    let pool = Builder::fixed(2).build();
+    let (tx, rx) = mpsc::channel();
+    for i in 0..50 {
+        let tx = tx.clone();
+        pool.execute(move || tx.send(i).unwrap()).unwrap();
+    }
+    drop(tx);
+    assert!(pool.shutdown_drain(Some(Duration::from_secs(30))));
+    let mut got: Vec<i32> = rx.iter().collect();
+    got.sort();
+    assert_eq!(got, (0..50).collect::<Vec<_>>());
+    assert!(pool.execute(|| {}).is_err());
+}
+
+#[test]
+fn a_drain_on_drop_pool_finishes_queued_work_when_dropped() {
+    let (tx, rx) = mpsc::channel();
+    {
+        let pool = Builder::fixed(2).drain_on_drop(true).build();
+        for i in 0..10 {
+            let tx = tx.clone();
+            pool.execute(move || tx.send(i).unwrap()).unwrap();
+        }
+    }
+    drop(tx);
+    assert_eq!(rx.iter().count(), 10);
+}

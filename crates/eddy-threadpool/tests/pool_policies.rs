@@ -128,3 +128,16 @@ fn many_submitters_at_once_all_complete() {
         .sum();
     assert_eq!(total, expected);
 }
+
+#[test]
+fn threads_can_be_named_by_index() {
+    let pool = Builder::fixed(1)
+        .thread_name_fn(|i| format!("svc-numbered-{i}"))
+        .build();
+    let name = pool
+        .submit(|| thread::current().name().map(str::to_string))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(name.as_deref(), Some("svc-numbered-0"));
+}
