@@ -19,6 +19,10 @@
 //! a small, well-kept crate; they are re-exported rather than rewritten.
 //! They work with any executor, so nothing here depends on the runtime.
 //!
+//! One piece is the runtime's own: [`unix::AsyncFd`] waits in the reactor
+//! for readiness of any file descriptor (a pipe, a device, another event
+//! queue), with [`Interest`] saying which directions to watch.
+//!
 //! # Example
 //!
 //! ```
@@ -55,3 +59,13 @@ pub use futures_lite::io::{
 /// Re-exported `std::io` names, so `eddy::io::Result` and friends work as in
 /// `std`.
 pub use std::io::{Error, ErrorKind, IoSlice, IoSliceMut, Result};
+
+mod async_fd;
+
+/// Readiness of raw Unix file descriptors in the runtime's reactor.
+pub mod unix {
+    pub use super::async_fd::{AsyncFd, AsyncFdReadyGuard, TryIoError};
+}
+
+/// Which directions of a descriptor to watch (for [`unix::AsyncFd`]).
+pub use eddy_poll::Interest;
