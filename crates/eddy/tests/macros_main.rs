@@ -23,8 +23,14 @@ async fn a_test_can_return_a_result() -> Result<(), std::io::Error> {
 
 #[eddy::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_multi_thread_test_runs_tasks_on_its_workers() {
-    let worker = eddy::spawn(async { std::thread::current().id() }).await.unwrap();
-    assert_ne!(worker, std::thread::current().id(), "tasks run on worker threads");
+    let worker = eddy::spawn(async { std::thread::current().id() })
+        .await
+        .unwrap();
+    assert_ne!(
+        worker,
+        std::thread::current().id(),
+        "tasks run on worker threads"
+    );
 }
 
 mod main_fn {
@@ -32,7 +38,9 @@ mod main_fn {
     #[eddy::main]
     pub async fn main() -> u32 {
         let here = std::thread::current().id();
-        let there = eddy::spawn(async { std::thread::current().id() }).await.unwrap();
+        let there = eddy::spawn(async { std::thread::current().id() })
+            .await
+            .unwrap();
         assert_ne!(here, there);
         eddy::spawn(async { 5 }).await.unwrap()
     }
