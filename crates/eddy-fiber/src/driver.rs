@@ -150,6 +150,13 @@ impl IoDriver {
         })
     }
 
+    /// The event queue's descriptor (readable when events are pending), so
+    /// a host event queue can watch it.
+    pub(crate) fn raw_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.poll.borrow().as_raw_fd()
+    }
+
     /// Whether any socket is registered.
     pub(crate) fn has_sources(&self) -> bool {
         !self.sources.borrow().is_empty()

@@ -16,6 +16,8 @@
 //! * [`net`]: TCP and UDP sockets whose blocking calls park only the fiber.
 //! * [`sync`]: a channel and a mutex that park fibers, not threads.
 //! * [`block_on_future`]: waits for a `Future` from a fiber.
+//! * [`spawn_on`]: fibers as tasks of an eddy current-thread runtime,
+//!   sharing its reactor and thread with futures (see below).
 //! * [`stack`]: guarded, lazily committed stacks and the pool reusing them.
 //! * Private: `arch` (the context switch, one file per CPU), `scheduler`
 //!   (run queue, parking, shutdown), `driver` (the event queue), `timer`,
@@ -48,6 +50,33 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
+//! # With the eddy runtime
+//!
+//! [`spawn_on`] runs fibers inside an eddy current-thread runtime: one eddy
+//! task per thread drives the fiber scheduler, whose event queue nests in
+//! eddy's reactor (an `eddy::io::unix::AsyncFd`) and whose timers are eddy
+//! timers. Fibers and futures then share one thread and one reactor: a
+//! fiber's blocking-style `read` and a future's `.await` wait in the same
+//! `epoll_wait`. From async code, `fiber_handle.await` waits for a fiber
+//! (`Err(JoinError)` if it panicked); inside a fiber,
+//! [`block_on_future`] runs an eddy future, parking only that fiber. The
+//! fibers run in batches between the runtime's other tasks, so neither side
+//! starves the other; dropping the eddy runtime cancels the fibers left.
+//!
+//! ```
+//! let rt = eddy::runtime::Builder::new_current_thread().build()?;
+//! rt.block_on(async {
+//!     let handle = eddy::runtime::Handle::current();
+//!     let fiber = eddy_fiber::spawn_on(&handle, || {
+//!         // Blocking style in the fiber, awaiting an eddy timer.
+//!         eddy_fiber::block_on_future(eddy::time::sleep(std::time::Duration::from_millis(1)));
+//!         std::thread::current().id()
+//!     });
+//!     assert_eq!(fiber.await.unwrap(), std::thread::current().id());
+//! });
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
 //! # Guarantees
 //!
 //! * Each fiber starts with the default floating-point environment and
@@ -69,6 +98,7 @@ mod sys;
 
 mod arch;
 mod driver;
+mod eddy_integration;
 mod fiber;
 mod future;
 pub mod net;
@@ -83,6 +113,7 @@ pub mod sync;
 mod timer;
 
 pub use fiber::{Fiber, FiberId, JoinError, JoinHandle};
+pub use eddy_integration::spawn_on;
 pub use future::block_on_future;
 pub use runtime::{
     Builder, Runtime, RuntimeBuilder, current, sleep, spawn, try_current, yield_now,

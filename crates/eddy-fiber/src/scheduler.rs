@@ -27,6 +27,20 @@
 //! context that runs next calls [`Scheduler::reap`] right after its switch
 //! returns, giving the stack back to the pool.
 //!
+//! # Hosted in an eddy task
+//!
+//! [`crate::spawn_on`] runs a scheduler inside a task of an eddy runtime
+//! instead of a `block_on`. Each time the task is polled,
+//! [`Scheduler::run_hosted`] polls timers and the event queue without
+//! blocking, then runs the fibers that are runnable at that moment behind
+//! a root context placed at the back of the run queue: when the root comes
+//! up, the batch is over and the task returns, so futures on the same
+//! thread run between batches. The root is always queued while fibers
+//! run, so step 3 above (blocking in the event queue) never happens there;
+//! the task waits in eddy's reactor instead. Wake-ups from outside the
+//! scheduler (a future sending on a fiber channel) find it through the
+//! thread's hosted scheduler and wake the task.
+//!
 //! # Shutdown
 //!
 //! Dropping the runtime cancels fibers that are still alive: each is woken
@@ -38,8 +52,9 @@ use std::collections::VecDeque;
 use std::io;
 use std::panic;
 use std::ptr;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
+use std::task::Waker;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -92,11 +107,27 @@ pub(crate) struct Scheduler {
     pub(crate) remote_waiting: Cell<usize>,
     deadlocked: Cell<bool>,
     shutting_down: Cell<bool>,
+    /// The waker of the eddy task hosting this scheduler, if it is hosted.
+    pub(crate) host_waker: RefCell<Option<Waker>>,
 }
 
 thread_local! {
     /// The scheduler entered on this thread (null: none).
     static CURRENT: Cell<*const Scheduler> = const { Cell::new(ptr::null()) };
+    /// The scheduler hosted in an eddy task on this thread, if any.
+    static HOSTED: RefCell<Weak<Scheduler>> = const { RefCell::new(Weak::new()) };
+}
+
+/// The scheduler hosted in an eddy task on this thread, if it is alive.
+pub(crate) fn hosted() -> Option<Rc<Scheduler>> {
+    HOSTED.try_with(|h| h.borrow().upgrade()).ok().flatten()
+}
+
+/// Makes `scheduler` (or, with `None`, no scheduler) the one hosted on
+/// this thread.
+pub(crate) fn set_hosted(scheduler: Option<&Rc<Scheduler>>) {
+    let weak = scheduler.map(Rc::downgrade).unwrap_or_default();
+    let _ = HOSTED.try_with(|h| *h.borrow_mut() = weak);
 }
 
 /// Runs `f` with the scheduler entered on this thread, if any.
@@ -136,13 +167,23 @@ impl Drop for Enter {
     }
 }
 
-/// Puts a fiber at the back of its scheduler's run queue.
+/// Puts a fiber at the back of its scheduler's run queue: the entered one,
+/// or else the one hosted on this thread (waking its eddy task).
 pub(crate) fn make_runnable(fiber: &FiberRef) {
-    with(|s| {
-        if s.id == fiber.header().runtime {
+    let runtime = fiber.header().runtime;
+    let pushed = with(|s| {
+        if s.id == runtime {
             s.push_runnable(fiber.clone());
         }
+        s.id == runtime
     });
+    if pushed != Some(true)
+        && let Some(s) = hosted().filter(|s| s.id == runtime)
+    {
+        // Not entered, so nothing borrows its run queue now.
+        s.push_runnable(fiber.clone());
+        s.wake_host();
+    }
 }
 
 /// The entry point of every fiber (called by the arch trampoline).
@@ -186,6 +227,7 @@ impl Scheduler {
             remote_waiting: Cell::new(0),
             deadlocked: Cell::new(false),
             shutting_down: Cell::new(false),
+            host_waker: RefCell::new(None),
         })
     }
 
@@ -487,6 +529,45 @@ impl Scheduler {
             );
         }
         output
+    }
+
+    /// One turn of a scheduler hosted in an eddy task (see the module
+    /// docs): fires due timers, takes ready I/O and wake-ups without
+    /// blocking, then runs the fibers runnable now until each has parked,
+    /// yielded or finished.
+    pub(crate) fn run_hosted(&self) {
+        let _enter = Enter::new(self);
+        let root = new_root(self.id);
+        *self.current.borrow_mut() = Some(root.clone());
+        *self.root.borrow_mut() = Some(root.clone());
+        let _reset = ResetRoot(self);
+        self.remote.end_sleep();
+        self.wake_remote();
+        self.fire_timers();
+        let polled = self.io.poll(Some(Duration::ZERO));
+        self.on_poll_error(polled);
+        self.wake_remote();
+        if !self.run_queue.borrow().is_empty() {
+            self.push_runnable(root);
+            self.switch_to_next();
+        }
+    }
+
+    /// Whether a fiber is waiting to run (the host polls again soon).
+    pub(crate) fn has_runnable(&self) -> bool {
+        !self.run_queue.borrow().is_empty()
+    }
+
+    /// The earliest timer deadline of a parked fiber.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        self.timers.borrow().next_deadline()
+    }
+
+    /// Wakes the eddy task hosting this scheduler, if any.
+    pub(crate) fn wake_host(&self) {
+        if let Some(waker) = self.host_waker.borrow().as_ref() {
+            waker.wake_by_ref();
+        }
     }
 
     /// Cancels the fibers still alive (see the module docs).
