@@ -154,19 +154,23 @@ fn dropping_the_runtime_waits_for_running_calls_and_cancels_queued_ones() {
         })
         .await
     });
-    let queued = rt.block_on(async {
-        eddy::task::yield_now().await;
+    // Let the task start its call (it takes the one pool thread).
+    rt.block_on(eddy::task::yield_now());
+    let queued = {
+        let _guard = rt.enter();
         spawn_blocking(|| ())
-    });
+    };
     gate.wait();
     drop(rt);
     assert!(finished.load(Ordering::SeqCst), "drop waited for the call");
     assert!(queued.is_finished());
+    let err = futures_lite::future::block_on(queued).unwrap_err();
+    assert!(err.is_cancelled(), "a queued call is cancelled at shutdown");
     drop(running);
 }
 
 #[test]
 #[should_panic(expected = "outside a runtime")]
 fn outside_a_runtime_it_panics_with_a_clear_message() {
-    let _ = spawn_blocking(|| ());
+    drop(spawn_blocking(|| ()));
 }

@@ -186,3 +186,49 @@ fn many_files_in_parallel_on_the_multi_thread_runtime() {
         }
     });
 }
+
+#[eddy::test]
+async fn inherent_read_to_end_appends_after_existing_bytes_and_read_ahead() {
+    let path = temp_path("rte");
+    let data = pattern(100_000);
+    std::fs::write(&path, &data).unwrap();
+    let mut file = File::open(&path).await.unwrap();
+    file.set_max_buf_size(7000);
+    let mut first = [0; 10];
+    // Leaves read-ahead in the file's buffer.
+    file.read_exact(&mut first).await.unwrap();
+    let mut out = b"prefix".to_vec();
+    let n = file.read_to_end(&mut out).await.unwrap();
+    assert_eq!(n, data.len() - 10);
+    assert_eq!(&out[..6], b"prefix");
+    assert!(out[6..] == data[10..]);
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[eddy::test]
+async fn a_dropped_read_to_end_loses_no_bytes() {
+    let path = temp_path("rte-cancel");
+    // Many small chunks: the first poll cannot finish them all.
+    let data = pattern(2_000_000);
+    std::fs::write(&path, &data).unwrap();
+    let mut file = File::open(&path).await.unwrap();
+    file.set_max_buf_size(1000);
+    let mut out = Vec::new();
+    {
+        let mut read = pin!(file.read_to_end(&mut out));
+        let waker = std::task::Waker::noop();
+        assert!(
+            read.as_mut()
+                .poll(&mut Context::from_waker(waker))
+                .is_pending()
+        );
+    }
+    assert!(out.is_empty(), "buf keeps its contents (empty)");
+    // The generic AsyncReadExt path picks up the chunk in flight.
+    let mut rest = Vec::new();
+    AsyncReadExt::read_to_end(&mut file, &mut rest)
+        .await
+        .unwrap();
+    assert!(rest == data);
+    std::fs::remove_file(&path).unwrap();
+}
