@@ -50,15 +50,26 @@ enum Model {
     Threads,
     /// One eddy task per request on the current-thread runtime.
     EddyFutures,
+    /// One eddy-fiber fiber per request, blocking-style code, one thread.
+    EddyFiber,
+    /// One eddy-node HTTP callback per request on the Node-style loop.
+    EddyNode,
 }
 
 impl Model {
-    const ALL: &'static [Model] = &[Model::Threads, Model::EddyFutures];
+    const ALL: &'static [Model] = &[
+        Model::Threads,
+        Model::EddyFutures,
+        Model::EddyFiber,
+        Model::EddyNode,
+    ];
 
     fn label(self) -> &'static str {
         match self {
             Model::Threads => "one OS thread per request",
             Model::EddyFutures => "eddy futures (current-thread)",
+            Model::EddyFiber => "eddy-fiber (one fiber per request)",
+            Model::EddyNode => "eddy-node callbacks",
         }
     }
 
@@ -67,6 +78,8 @@ impl Model {
         match self {
             Model::Threads => run_threads(work),
             Model::EddyFutures => run_eddy_futures(work),
+            Model::EddyFiber => run_eddy_fibers(work),
+            Model::EddyNode => run_eddy_node(work),
         }
     }
 }
@@ -165,6 +178,73 @@ fn run_eddy_futures(work: &Workload) -> io::Result<usize> {
         }
         Ok(ok)
     })
+}
+
+/// One fiber per request on eddy-fiber: blocking-style code, one thread.
+fn run_eddy_fibers(work: &Workload) -> io::Result<usize> {
+    let work = *work;
+    // Small stacks: a request needs little, and RSS is what the row shows.
+    let runtime = eddy_fiber::Runtime::builder()
+        .stack_size(32 * 1024)
+        .build()?;
+    runtime.block_on(move || {
+        let fibers = (0..work.requests)
+            .map(|i| {
+                eddy_fiber::Builder::new().spawn(move || -> io::Result<()> {
+                    let mut stream = eddy_fiber::net::TcpStream::connect(work.addr)?;
+                    stream.write_all(work.request(i).as_bytes())?;
+                    let mut response = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !is_complete(&response) {
+                        let n = stream.read(&mut buf)?; // parks this fiber only
+                        if n == 0 {
+                            break;
+                        }
+                        response.extend_from_slice(&buf[..n]);
+                    }
+                    check_response(&response, i)
+                })
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        let mut ok = 0;
+        for fiber in fibers {
+            match fiber.join() {
+                Ok(Ok(())) => ok += 1,
+                Ok(Err(e)) => eprintln!("eddy-fiber: request failed: {e}"),
+                Err(e) => eprintln!("eddy-fiber: a request fiber failed: {e}"),
+            }
+        }
+        Ok(ok)
+    })
+}
+
+/// One callback per request on eddy-node's loop, as Node would do it.
+fn run_eddy_node(work: &Workload) -> io::Result<usize> {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    let work = *work;
+    let ok = Rc::new(Cell::new(0));
+    let counted = ok.clone();
+    eddy_node::run(move || {
+        for i in 0..work.requests {
+            let url = format!("http://{}/{}/tour{i}", work.addr, work.delay_ms);
+            let ok = counted.clone();
+            eddy_node::http::get(&url, move |result| match result {
+                Ok(res) if res.status == 200 && res.text().contains(&format!("tour{i}")) => {
+                    ok.set(ok.get() + 1)
+                }
+                Ok(res) => eprintln!(
+                    "eddy-node: request {i}: unexpected response {} {:?}",
+                    res.status,
+                    res.text()
+                ),
+                Err(e) => eprintln!("eddy-node: request {i} failed: {e}"),
+            });
+        }
+    })
+    .map_err(io::Error::from)?;
+    Ok(ok.get())
 }
 
 /// Whether `response` holds the headers and the whole `Content-Length` body.
@@ -371,13 +451,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("Each model runs in its own process; threads and RSS are that process's peak.\n");
     println!(
-        "{:<32} {:>10} {:>11} {:>10} {:>11}",
+        "{:<36} {:>10} {:>11} {:>10} {:>11}",
         "model", "wall time", "OS threads", "peak RSS", "ok"
     );
     for &model in Model::ALL {
         let row = measure(model, work)?;
         println!(
-            "{:<32} {:>8.2} s {:>11} {:>6.1} MiB {:>11}",
+            "{:<36} {:>8.2} s {:>11} {:>6.1} MiB {:>11}",
             row.model.label(),
             row.wall.as_secs_f64(),
             row.threads,

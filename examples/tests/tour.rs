@@ -13,9 +13,16 @@ fn small_tour_prints_a_row_per_model() {
             "model",
             "one OS thread per request",
             "eddy futures (current-thread)",
+            "eddy-fiber (one fiber per request)",
+            "eddy-node callbacks",
         ],
     );
-    for label in ["one OS thread per request", "eddy futures (current-thread)"] {
+    for label in [
+        "one OS thread per request",
+        "eddy futures (current-thread)",
+        "eddy-fiber (one fiber per request)",
+        "eddy-node callbacks",
+    ] {
         let row = stdout
             .lines()
             .find(|l| l.starts_with(label))
@@ -41,5 +48,8 @@ fn small_tour_prints_a_row_per_model() {
     };
     assert!(threads("one OS thread per request") >= 50);
     assert!(threads("eddy futures (current-thread)") <= 2);
-    assert!(elapsed.as_secs_f64() >= 0.4);
+    // Fibers: one thread for every request.
+    assert_eq!(threads("eddy-fiber (one fiber per request)"), 1);
+    // Four models, each taking at least the delay.
+    assert!(elapsed.as_secs_f64() >= 0.8);
 }

@@ -112,8 +112,8 @@ pub mod stack;
 pub mod sync;
 mod timer;
 
-pub use fiber::{Fiber, FiberId, JoinError, JoinHandle};
 pub use eddy_integration::spawn_on;
+pub use fiber::{Fiber, FiberId, JoinError, JoinHandle};
 pub use future::block_on_future;
 pub use runtime::{
     Builder, Runtime, RuntimeBuilder, current, sleep, spawn, try_current, yield_now,

@@ -86,7 +86,7 @@ fn many_fibers_and_tasks_interleave_on_one_thread() {
                 eddy::task::yield_now().await;
             }
         });
-        let mut next = vec![0u32; 50];
+        let mut next = [0u32; 50];
         while let Some((f, step)) = rx.recv().await {
             assert_eq!(next[f as usize], step, "fiber {f} sends in order");
             next[f as usize] += 1;

@@ -3,8 +3,8 @@
 //! their stacks (their destructors run, counted), and the thread can host
 //! fibers again on a new runtime.
 
-use std::rc::Rc;
 use std::cell::Cell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use eddy::runtime::{Builder, Handle};

@@ -71,9 +71,9 @@ fn pipe_becomes_readable_when_written_from_another_task() {
             let mut buf = [0u8; 64];
             let mut got = Vec::new();
             while got.len() < 16 {
-                let n = poll_fn(|cx| reader.poll_read_ready(cx)).await.map(|mut g| {
-                    g.try_io(|fd| (&*fd.get_ref()).read(&mut buf))
-                });
+                let n = poll_fn(|cx| reader.poll_read_ready(cx))
+                    .await
+                    .map(|mut g| g.try_io(|fd| fd.get_ref().read(&mut buf)));
                 match n.unwrap() {
                     Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
                     Ok(Err(e)) => panic!("{flavor}: read failed: {e}"),
@@ -109,7 +109,6 @@ fn try_io_clears_readiness_only_on_would_block() {
                 guard.try_io(|fd| fd.get_ref().read(&mut buf)).is_err(),
                 "{flavor}"
             );
-            drop(guard);
             assert!(
                 poll_once(b.readable()).await.is_none(),
                 "{flavor}: readiness was cleared by WouldBlock"
@@ -132,7 +131,6 @@ fn clear_ready_makes_the_next_wait_sleep() {
         a.write_all(b"x").unwrap();
         let mut guard = b.readable().await.unwrap();
         guard.clear_ready();
-        drop(guard);
         assert!(poll_once(b.readable()).await.is_none());
         a.write_all(b"y").unwrap();
         let guard = b.readable().await.unwrap();
@@ -149,7 +147,6 @@ fn writable_and_read_closed_are_reported() {
             let b = AsyncFd::new(b).unwrap();
             let guard = b.writable().await.unwrap();
             assert!(guard.is_writable(), "{flavor}");
-            drop(guard);
             drop(a);
             let guard = b.readable().await.unwrap();
             assert!(guard.is_read_closed(), "{flavor}");
