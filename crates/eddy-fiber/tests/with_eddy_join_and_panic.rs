@@ -107,3 +107,27 @@ fn fibers_woken_from_another_thread_through_the_reactor() {
         thread.join().unwrap();
     });
 }
+
+#[test]
+fn spawn_on_a_multi_thread_runtime_fails_clearly() {
+    let Ok(rt) = Builder::new_multi_thread().worker_threads(1).build() else {
+        return; // the multi-thread scheduler is not built yet
+    };
+    let handle = rt.handle().clone();
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = spawn_on(&handle, || ());
+    }))
+    .expect_err("fibers cannot live on a multi-thread runtime");
+    let message = err
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    assert!(message.contains("spawn_local"), "{message}");
+    // The thread can still host fibers on a current-thread runtime.
+    let rt = Builder::new_current_thread().build().unwrap();
+    assert_eq!(
+        rt.block_on(async { spawn_on(&Handle::current(), || 3).await.unwrap() }),
+        3
+    );
+}
