@@ -115,7 +115,7 @@ fn spawn_on_a_multi_thread_runtime_fails_clearly() {
     };
     let handle = rt.handle().clone();
     let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let _ = spawn_on(&handle, || ());
+        drop(spawn_on(&handle, || ()));
     }))
     .expect_err("fibers cannot live on a multi-thread runtime");
     let message = err
