@@ -155,6 +155,9 @@ impl ThreadPool {
         if state.idle > 0 {
             state.idle -= 1;
             state.wakeups += 1;
+            // Signal after unlocking, so the woken thread does not wake
+            // straight into a held mutex.
+            drop(state);
             shared.work_ready.notify_one();
         } else if state.threads < shared.config.max_threads {
             shared.spawn_thread(&mut state);

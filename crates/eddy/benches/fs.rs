@@ -41,10 +41,24 @@ fn read_100_mib(c: &mut Criterion) {
     group.bench_function("eddy_file_read_to_end", |b| {
         b.iter(|| {
             eddy_rt.block_on(async {
-                use eddy::io::AsyncReadExt;
+                // File's own read_to_end (appends on the pool, no copy).
                 let mut file = eddy::fs::File::open(&path).await.unwrap();
                 let mut buf = Vec::new();
                 file.read_to_end(&mut buf).await.unwrap();
+                black_box(buf.len())
+            })
+        })
+    });
+
+    group.bench_function("eddy_file_generic_read_to_end", |b| {
+        b.iter(|| {
+            eddy_rt.block_on(async {
+                // futures' AsyncReadExt::read_to_end over File::poll_read.
+                let mut file = eddy::fs::File::open(&path).await.unwrap();
+                let mut buf = Vec::new();
+                eddy::io::AsyncReadExt::read_to_end(&mut file, &mut buf)
+                    .await
+                    .unwrap();
                 black_box(buf.len())
             })
         })

@@ -33,7 +33,7 @@ use crate::runtime::Handle;
 ///     let literal: Vec<_> = eddy::net::lookup_host("[::1]:53").await?.collect();
 ///     assert_eq!(literal, ["[::1]:53".parse().unwrap()]);
 ///
-///     let err = eddy::net::lookup_host("localhost").await.unwrap_err();
+///     let err = eddy::net::lookup_host("localhost").await.err().unwrap();
 ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 ///     Ok::<(), std::io::Error>(())
 /// })?;
