@@ -1,19 +1,17 @@
 //! A fixed-size pool of threads for blocking work, libuv's policy: N threads
 //! (default 4, `EDDY_THREADPOOL_SIZE` overrides it like `UV_THREADPOOL_SIZE`)
-//! started on first use, one FIFO queue, work beyond N waits in the queue.
+//! started as work first needs them, one FIFO queue, work beyond N waits in
+//! the queue.
 //!
-//! The pool knows nothing about the loop: it runs `FnOnce() + Send` jobs
-//! and a job that panics is caught (the thread lives on and keeps serving
-//! the queue). The loop's `queue_work` wraps each job so that its result
-//! (or its panic, turned into an [`Error`]) is handed back to the loop
-//! thread; any other runtime that wants a fixed-size blocking pool can use
-//! [`ThreadPool`] directly.
+//! The pool itself is `eddy_threadpool`'s fixed policy (shared with `eddy`'s
+//! `spawn_blocking`); this module adds the libuv sizing rules and Node-style
+//! errors. A job that panics is caught (the thread lives on and keeps
+//! serving the queue). The loop's `queue_work` wraps each job so that its
+//! result (or its panic, turned into an [`Error`]) is handed back to the loop
+//! thread. Dropping the pool runs the jobs still queued, then joins the
+//! threads.
 
-use std::collections::VecDeque;
 use std::fmt;
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::thread::{self, JoinHandle};
 
 use crate::Error;
 
@@ -23,8 +21,6 @@ pub const DEFAULT_SIZE: usize = 4;
 pub const MAX_SIZE: usize = 1024;
 /// The environment variable that sets the pool size.
 pub const SIZE_ENV: &str = "EDDY_THREADPOOL_SIZE";
-
-type Job = Box<dyn FnOnce() + Send + 'static>;
 
 /// Reads the pool size from [`SIZE_ENV`]: unset means [`DEFAULT_SIZE`], and
 /// anything but an integer in `1..=1024` is an error naming the variable.
@@ -66,116 +62,41 @@ fn bad_size(value: &str) -> Error {
 /// assert_eq!(got, [0, 1, 4, 9]);
 /// ```
 pub struct ThreadPool {
-    shared: Arc<Shared>,
+    pool: eddy_threadpool::ThreadPool,
     size: usize,
     name: String,
-    threads: Mutex<Vec<JoinHandle<()>>>,
-}
-
-struct Shared {
-    state: Mutex<QueueState>,
-    work_ready: Condvar,
-}
-
-struct QueueState {
-    jobs: VecDeque<Job>,
-    shutting_down: bool,
 }
 
 impl ThreadPool {
     /// A pool of `size` threads (clamped to `1..=MAX_SIZE`) named `name-N`.
     pub fn new(size: usize, name: &str) -> ThreadPool {
+        let size = size.clamp(1, MAX_SIZE);
+        let prefix = name.to_owned();
+        let pool = eddy_threadpool::Builder::fixed(size)
+            .thread_name_fn(move |i| format!("{prefix}-{i}"))
+            .drain_on_drop(true)
+            .build();
         ThreadPool {
-            shared: Arc::new(Shared {
-                state: Mutex::new(QueueState {
-                    jobs: VecDeque::new(),
-                    shutting_down: false,
-                }),
-                work_ready: Condvar::new(),
-            }),
-            size: size.clamp(1, MAX_SIZE),
+            pool,
+            size,
             name: name.to_owned(),
-            threads: Mutex::new(Vec::new()),
         }
     }
 
-    /// The number of threads the pool runs (once started).
+    /// The number of threads the pool runs (at most; they start as work
+    /// needs them).
     pub fn size(&self) -> usize {
         self.size
     }
 
     /// Queues `job`; a free thread runs it. A panic inside `job` is caught
-    /// and the thread keeps serving. Fails only if a thread cannot be
-    /// started and none is running yet.
+    /// and the thread keeps serving. Never fails for lack of threads (a
+    /// thread that cannot start leaves the job queued for a running or
+    /// later-started one); fails only once the pool is shut down.
     pub fn execute(&self, job: impl FnOnce() + Send + 'static) -> Result<(), Error> {
-        self.start_threads()?;
-        let mut state = self
-            .shared
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        state.jobs.push_back(Box::new(job));
-        drop(state);
-        self.shared.work_ready.notify_one();
-        Ok(())
-    }
-
-    fn start_threads(&self) -> Result<(), Error> {
-        let mut threads = self.threads.lock().unwrap_or_else(PoisonError::into_inner);
-        while threads.len() < self.size {
-            let shared = Arc::clone(&self.shared);
-            let spawned = thread::Builder::new()
-                .name(format!("{}-{}", self.name, threads.len()))
-                .spawn(move || worker(&shared));
-            match spawned {
-                Ok(handle) => threads.push(handle),
-                // Some threads run: the queue is served, just by fewer.
-                Err(_) if !threads.is_empty() => break,
-                Err(err) => return Err(Error::from_io(err, "pthread_create", None)),
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The body of each pool thread: take jobs in order until shutdown.
-fn worker(shared: &Shared) {
-    loop {
-        let job = {
-            let mut state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
-            loop {
-                if let Some(job) = state.jobs.pop_front() {
-                    break job;
-                }
-                if state.shutting_down {
-                    return;
-                }
-                state = shared
-                    .work_ready
-                    .wait(state)
-                    .unwrap_or_else(PoisonError::into_inner);
-            }
-        };
-        // A job that wants its panic reported catches it itself (the loop's
-        // wrapper does); this only keeps the thread alive.
-        let _ = panic::catch_unwind(AssertUnwindSafe(job));
-    }
-}
-
-impl Drop for ThreadPool {
-    /// Lets the threads finish the queued jobs, then joins them.
-    fn drop(&mut self) {
-        self.shared
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .shutting_down = true;
-        self.shared.work_ready.notify_all();
-        let threads =
-            std::mem::take(&mut *self.threads.lock().unwrap_or_else(PoisonError::into_inner));
-        for handle in threads {
-            let _ = handle.join();
-        }
+        self.pool
+            .execute(job)
+            .map_err(|e| Error::new("ERR_THREADPOOL_SHUT_DOWN", e.to_string()))
     }
 }
 
@@ -184,7 +105,8 @@ impl fmt::Debug for ThreadPool {
         f.debug_struct("ThreadPool")
             .field("name", &self.name)
             .field("size", &self.size)
-            .finish_non_exhaustive()
+            .field("pool", &self.pool)
+            .finish()
     }
 }
 
