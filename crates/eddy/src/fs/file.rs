@@ -224,6 +224,22 @@ impl File {
     /// The largest chunk one trip to the blocking pool reads or writes
     /// (default 2 MiB, at least 1 byte). Larger chunks mean fewer trips and
     /// more memory per file.
+    ///
+    /// ```
+    /// use eddy::io::AsyncWriteExt;
+    /// # let path = std::env::temp_dir().join(format!("eddy-doc-maxbuf-{}", std::process::id()));
+    /// let rt = eddy::runtime::Runtime::new()?;
+    /// rt.block_on(async {
+    ///     let mut file = eddy::fs::File::create(&path).await?;
+    ///     file.set_max_buf_size(4096); // 10 000 bytes go over in 3 trips
+    ///     file.write_all(&[1u8; 10_000]).await?;
+    ///     file.sync_all().await?;
+    ///     assert_eq!(file.metadata().await?.len(), 10_000);
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn set_max_buf_size(&mut self, bytes: usize) {
         self.max_buf_size = bytes.max(1);
     }

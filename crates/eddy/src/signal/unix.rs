@@ -201,6 +201,25 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
 ///
 /// Cancel safety: [`recv`](Self::recv) is cancel-safe: a delivery is only
 /// consumed when `recv` returns it.
+///
+/// ```
+/// use eddy::signal::unix::{signal, SignalKind};
+/// use futures_lite::StreamExt;
+///
+/// let rt = eddy::runtime::Builder::new_current_thread().build()?;
+/// rt.block_on(async {
+///     let mut first = signal(SignalKind::user_defined2())?;
+///     let mut second = signal(SignalKind::user_defined2())?;
+///     // SAFETY: raise(3) has no memory-safety preconditions.
+///     unsafe { libc::raise(libc::SIGUSR2) };
+///     // Every listener sees the delivery; a Signal is also a Stream.
+///     assert_eq!(first.recv().await, Some(()));
+///     assert_eq!(second.next().await, Some(()));
+///     assert_eq!(first.kind(), SignalKind::user_defined2());
+///     Ok::<(), std::io::Error>(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct Signal {
     kind: SignalKind,
     index: usize,
