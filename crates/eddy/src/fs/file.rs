@@ -29,12 +29,13 @@
 use std::fmt;
 use std::fs::{Metadata, Permissions};
 use std::future::{Future, poll_fn};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
+use super::chunk::{Buf, read_append};
 use super::{OpenOptions, asyncify, path_error};
 use crate::task::{JoinHandle, spawn_blocking};
 
@@ -90,70 +91,6 @@ enum Operation {
     Read(io::Result<usize>),
     Write(io::Result<()>),
     Seek(io::Result<u64>),
-}
-
-/// The chunk buffer: `data[pos..]` is read-ahead not yet returned, or
-/// bytes waiting to be written.
-#[derive(Default)]
-struct Buf {
-    data: Vec<u8>,
-    pos: usize,
-}
-
-impl Buf {
-    fn is_empty(&self) -> bool {
-        self.pos == self.data.len()
-    }
-
-    fn unread(&self) -> usize {
-        self.data.len() - self.pos
-    }
-
-    fn copy_to(&mut self, dst: &mut [u8]) -> usize {
-        let n = dst.len().min(self.unread());
-        dst[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
-        self.pos += n;
-        n
-    }
-
-    fn clear(&mut self) {
-        self.data.clear();
-        self.pos = 0;
-    }
-
-    /// Drops read-ahead; returns how far the OS position is past the
-    /// logical one (negative offset to seek back by).
-    fn discard_read(&mut self) -> i64 {
-        let back = -(self.unread() as i64);
-        self.clear();
-        back
-    }
-
-    fn read_from(&mut self, file: &std::fs::File, max: usize) -> io::Result<usize> {
-        self.data.resize(max, 0);
-        self.pos = 0;
-        let result = loop {
-            match (&*file).read(&mut self.data) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                other => break other,
-            }
-        };
-        self.data.truncate(*result.as_ref().unwrap_or(&0));
-        result
-    }
-}
-
-/// Appends up to `max` bytes from `file` to `data` (reading into spare
-/// capacity: nothing is zeroed). `Ok(0)` at the end of the file.
-fn read_append(file: &std::fs::File, data: &mut Vec<u8>, max: usize) -> io::Result<usize> {
-    data.reserve(max);
-    let mut limited = file.take(max as u64);
-    loop {
-        match limited.read_to_end(data) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            other => return other,
-        }
-    }
 }
 
 impl File {

@@ -37,6 +37,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod chunk;
 mod file;
 mod open_options;
 mod read_dir;
