@@ -89,6 +89,8 @@ fn cpu_bound_tasks_spread_over_both_workers() {
     let slice = Duration::from_millis(20);
     let tasks = 16;
     let mut best = (0.0f64, 0.0f64);
+    let mut spread_seen = false;
+    let mut last_counts = String::new();
     for _ in 0..3 {
         let plain = cpu_over_wall(|| {
             let a = std::thread::spawn(move || {
@@ -121,23 +123,20 @@ fn cpu_bound_tasks_spread_over_both_workers() {
         for id in &ran_on {
             *counts.entry(*id).or_insert(0usize) += 1;
         }
-        assert_eq!(
-            counts.len(),
-            2,
-            "tasks ran on {} worker(s): {counts:?}",
-            counts.len()
-        );
-        assert!(
-            counts.values().all(|&n| n >= tasks / 8),
-            "lopsided: {counts:?}"
-        );
+        let spread = counts.len() == 2 && counts.values().all(|&n| n >= tasks / 8);
+        last_counts = format!("{counts:?}");
+        spread_seen |= spread;
         if eddy > best.0 {
             best = (eddy, plain);
         }
-        if eddy > 1.0 {
+        if spread && eddy > 1.0 {
             return;
         }
     }
+    assert!(
+        spread_seen,
+        "tasks never spread over both workers: last run {last_counts}"
+    );
     let (eddy, plain) = best;
     if plain > 1.2 {
         panic!("CPU/wall {eddy:.2} with 2 workers while two plain threads reach {plain:.2}");
