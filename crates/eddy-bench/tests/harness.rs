@@ -48,7 +48,7 @@ fn quick_http_run_gives_every_system_a_nonzero_figure() {
             "--rounds",
             "1",
             "--duration-ms",
-            "150",
+            "300",
         ])
         .arg("--out")
         .arg(&out)

@@ -128,7 +128,7 @@ fn run(
         &runnable,
         settings.rounds,
         |s| s.label().to_string(),
-        |system| measure(system, protocol, settings, use_wrk),
+        |system| measure_with_retry(system, protocol, settings, use_wrk),
     );
     let callgrind = settings.callgrind && crate::callgrind::installed();
     if settings.callgrind && !callgrind {
@@ -199,6 +199,30 @@ fn run(
             .push("driven by wrk -t1 (p99.9 not reported by wrk)".into());
     }
     sc
+}
+
+/// How many times a round that got no reply at all is run again before it
+/// counts as failed. On a loaded machine a freshly started server process may
+/// not be scheduled within a short measuring window; a server that is really
+/// broken fails every attempt.
+const NO_REPLY_RETRIES: usize = 2;
+
+/// [`measure`], run again when a round saw no valid reply at all.
+fn measure_with_retry(
+    system: System,
+    protocol: Protocol,
+    settings: &Settings,
+    use_wrk: bool,
+) -> Result<Sample, String> {
+    let mut attempt = 0;
+    loop {
+        match measure(system, protocol, settings, use_wrk) {
+            Err(e) if e.starts_with("no valid replies") && attempt < NO_REPLY_RETRIES => {
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// One round for one system.
