@@ -50,6 +50,8 @@ enum Model {
     Threads,
     /// One eddy task per request on the current-thread runtime.
     EddyFutures,
+    /// One eddy task per request on the multi-thread runtime (one worker per CPU).
+    EddyMultiThread,
     /// One eddy-fiber fiber per request, blocking-style code, one thread.
     EddyFiber,
     /// One eddy-node HTTP callback per request on the Node-style loop.
@@ -60,6 +62,7 @@ impl Model {
     const ALL: &'static [Model] = &[
         Model::Threads,
         Model::EddyFutures,
+        Model::EddyMultiThread,
         Model::EddyFiber,
         Model::EddyNode,
     ];
@@ -68,6 +71,7 @@ impl Model {
         match self {
             Model::Threads => "one OS thread per request",
             Model::EddyFutures => "eddy futures (current-thread)",
+            Model::EddyMultiThread => "eddy futures (multi-thread)",
             Model::EddyFiber => "eddy-fiber (one fiber per request)",
             Model::EddyNode => "eddy-node callbacks",
         }
@@ -78,6 +82,7 @@ impl Model {
         match self {
             Model::Threads => run_threads(work),
             Model::EddyFutures => run_eddy_futures(work),
+            Model::EddyMultiThread => run_eddy_multi_thread(work),
             Model::EddyFiber => run_eddy_fibers(work),
             Model::EddyNode => run_eddy_node(work),
         }
@@ -146,9 +151,19 @@ fn run_threads(work: &Workload) -> io::Result<usize> {
 
 /// One task per request on eddy's current-thread runtime.
 fn run_eddy_futures(work: &Workload) -> io::Result<usize> {
+    run_eddy_on(eddy::runtime::Builder::new_current_thread().build()?, work)
+}
+
+/// One task per request on eddy's multi-thread runtime: every worker runs
+/// tasks from its own queue; one reactor serves them all.
+fn run_eddy_multi_thread(work: &Workload) -> io::Result<usize> {
+    run_eddy_on(eddy::runtime::Builder::new_multi_thread().build()?, work)
+}
+
+/// The futures model on a given runtime: one spawned task per request.
+fn run_eddy_on(rt: eddy::runtime::Runtime, work: &Workload) -> io::Result<usize> {
     use eddy::io::{AsyncReadExt, AsyncWriteExt};
 
-    let rt = eddy::runtime::Builder::new_current_thread().build()?;
     rt.block_on(async {
         let mut tasks = Vec::with_capacity(work.requests);
         for i in 0..work.requests {

@@ -13,6 +13,7 @@ fn small_tour_prints_a_row_per_model() {
             "model",
             "one OS thread per request",
             "eddy futures (current-thread)",
+            "eddy futures (multi-thread)",
             "eddy-fiber (one fiber per request)",
             "eddy-node callbacks",
         ],
@@ -20,6 +21,7 @@ fn small_tour_prints_a_row_per_model() {
     for label in [
         "one OS thread per request",
         "eddy futures (current-thread)",
+        "eddy futures (multi-thread)",
         "eddy-fiber (one fiber per request)",
         "eddy-node callbacks",
     ] {
@@ -48,8 +50,11 @@ fn small_tour_prints_a_row_per_model() {
     };
     assert!(threads("one OS thread per request") >= 50);
     assert!(threads("eddy futures (current-thread)") <= 2);
+    // Multi-thread: a worker per CPU, never a thread per request.
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert!(threads("eddy futures (multi-thread)") <= cpus + 4);
     // Fibers: one thread for every request.
     assert_eq!(threads("eddy-fiber (one fiber per request)"), 1);
-    // Four models, each taking at least the delay.
-    assert!(elapsed.as_secs_f64() >= 0.8);
+    // Five models, each taking at least the delay.
+    assert!(elapsed.as_secs_f64() >= 1.0);
 }
