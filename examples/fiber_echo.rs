@@ -76,7 +76,9 @@ fn client(addr: SocketAddr, id: usize, rounds: usize) -> io::Result<()> {
         let mut back = vec![0; message.len()];
         stream.read_exact(&mut back)?;
         if back != message.as_bytes() {
-            return Err(io::Error::other(format!("client {id}: echo mismatch in round {round}")));
+            return Err(io::Error::other(format!(
+                "client {id}: echo mismatch in round {round}"
+            )));
         }
     }
     Ok(())
@@ -107,7 +109,9 @@ fn self_test(addr: SocketAddr, clients: usize, rounds: usize) -> io::Result<()> 
     for h in handles {
         h.join().map_err(|e| io::Error::other(e.to_string()))??;
     }
-    let echoed = server.join().map_err(|e| io::Error::other(e.to_string()))??;
+    let echoed = server
+        .join()
+        .map_err(|e| io::Error::other(e.to_string()))??;
     println!(
         "{clients} clients x {rounds} rounds: {echoed} bytes echoed and checked in {:.1} ms",
         start.elapsed().as_secs_f64() * 1e3

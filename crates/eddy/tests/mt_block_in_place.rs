@@ -83,7 +83,10 @@ fn block_in_place_on_a_current_thread_runtime_panics_clearly() {
 /// of the same runtime (it is no longer a worker).
 #[test]
 fn block_on_inside_block_in_place() {
-    let rt = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let rt = Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
     let out = rt.block_on(async {
         eddy::spawn(async {
             eddy::task::block_in_place(|| {
