@@ -14,6 +14,13 @@ struct Context {
     handle: RefCell<Option<scheduler::Handle>>,
     /// A `block_on` is running on this thread.
     in_block_on: Cell<bool>,
+}
+
+/// The per-poll state, read several times per task poll: kept apart from
+/// [`Context`] because nothing in it needs dropping, so the thread-local
+/// needs no destructor registration and each access is a plain load or
+/// store (no "is it initialised / being destroyed" check).
+struct PollContext {
     budget: Cell<Budget>,
     current_task: Cell<Option<Id>>,
 }
@@ -23,6 +30,10 @@ thread_local! {
         Context {
             handle: RefCell::new(None),
             in_block_on: Cell::new(false),
+        }
+    };
+    static POLL: PollContext = const {
+        PollContext {
             budget: Cell::new(Budget::unconstrained()),
             current_task: Cell::new(None),
         }
@@ -116,28 +127,25 @@ impl Drop for ExitBlockOnGuard {
 
 /// The current budget; `None` if the thread-local is gone.
 pub(crate) fn budget() -> Option<Budget> {
-    CONTEXT.try_with(|c| c.budget.get()).ok()
+    POLL.try_with(|c| c.budget.get()).ok()
 }
 
 pub(crate) fn set_budget(budget: Budget) {
-    let _ = CONTEXT.try_with(|c| c.budget.set(budget));
+    let _ = POLL.try_with(|c| c.budget.set(budget));
 }
 
 /// Sets the budget, returning the previous one (`None` if the thread-local
 /// is gone).
 pub(crate) fn replace_budget(budget: Budget) -> Option<Budget> {
-    CONTEXT.try_with(|c| c.budget.replace(budget)).ok()
+    POLL.try_with(|c| c.budget.replace(budget)).ok()
 }
 
 /// The id of the task being polled on this thread.
 pub(crate) fn current_task() -> Option<Id> {
-    CONTEXT.try_with(|c| c.current_task.get()).ok().flatten()
+    POLL.try_with(|c| c.current_task.get()).ok().flatten()
 }
 
 /// Sets the task being polled, returning the previous one.
 pub(crate) fn set_current_task(id: Option<Id>) -> Option<Id> {
-    CONTEXT
-        .try_with(|c| c.current_task.replace(id))
-        .ok()
-        .flatten()
+    POLL.try_with(|c| c.current_task.replace(id)).ok().flatten()
 }
