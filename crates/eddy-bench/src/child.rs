@@ -93,7 +93,8 @@ impl ServerProcess {
                 None => Command::new(exe),
             };
             cmd.args(["serve", "--system", &value_name(&system)])
-                .args(["--protocol", &value_name(&protocol)]);
+                .args(["--protocol", &value_name(&protocol)])
+                .args(["--workers", &crate::servers::mt_workers().to_string()]);
             cmd
         };
         pin(&mut cmd, system.pinned());

@@ -42,6 +42,10 @@ pub struct Cli {
     /// Measured window per round, in milliseconds (overrides --quick's).
     #[arg(long, hide = true)]
     pub duration_ms: Option<u64>,
+    /// Worker threads of the multi-thread rows (eddy and tokio alike), for
+    /// scaling runs: `--only http --mt-workers 1`.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub mt_workers: u16,
 }
 
 /// A scenario group, as named by `--only`.
@@ -73,6 +77,9 @@ pub enum Role {
         /// What to serve.
         #[arg(long, value_enum)]
         protocol: Protocol,
+        /// Worker threads for a multi-thread system.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+        workers: u16,
     },
     /// Run one micro workload and print its `result` line.
     #[command(hide = true)]

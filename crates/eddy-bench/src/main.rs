@@ -51,7 +51,14 @@ pub mod wrk;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Role::Serve { system, protocol }) => serve(system, protocol),
+        Some(Role::Serve {
+            system,
+            protocol,
+            workers,
+        }) => {
+            servers::set_mt_workers(workers.into());
+            serve(system, protocol)
+        }
         Some(Role::Micro {
             ref system,
             ref bench,
@@ -85,6 +92,7 @@ fn serve(system: servers::System, protocol: protocol::Protocol) -> io::Result<()
 
 /// A normal run: the chosen groups, the table, report.md and the charts.
 fn bench(cli: &Cli) -> io::Result<()> {
+    servers::set_mt_workers(cli.mt_workers.into());
     let (rounds, warmup, duration) = if cli.quick {
         (3, Duration::from_millis(200), Duration::from_millis(1000))
     } else {

@@ -14,7 +14,7 @@ use crate::protocol::Protocol;
 pub fn runtime(multi_thread: bool) -> io::Result<eddy::runtime::Runtime> {
     if multi_thread {
         eddy::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(super::mt_workers())
             .build()
     } else {
         eddy::runtime::Builder::new_current_thread().build()

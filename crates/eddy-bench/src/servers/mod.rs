@@ -11,6 +11,8 @@
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::AsRawFd;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::protocol::{Protocol, RESPONSE, RequestBuffer};
 
@@ -36,7 +38,7 @@ pub enum System {
     EddyPoll,
     /// tokio, current_thread scheduler.
     TokioCt,
-    /// tokio, multi_thread scheduler with two workers.
+    /// tokio, multi_thread scheduler with [`mt_workers`] workers.
     TokioMt,
     /// smol's LocalExecutor on async-io.
     Smol,
@@ -62,6 +64,27 @@ pub enum System {
     EddyNode,
 }
 
+/// Worker threads of the multi-thread rows: 2 unless `--mt-workers` says
+/// otherwise. Set once by the parent before any server starts; a `serve`
+/// child gets it through its own `--workers` argument.
+static MT_WORKERS: AtomicUsize = AtomicUsize::new(2);
+static TOKIO_MT_LABEL: OnceLock<String> = OnceLock::new();
+static EDDY_MT_LABEL: OnceLock<String> = OnceLock::new();
+
+/// Sets the worker count of the multi-thread rows (1..=64).
+pub fn set_mt_workers(n: usize) {
+    MT_WORKERS.store(n.clamp(1, 64), Ordering::Relaxed);
+}
+
+/// The worker count of the multi-thread rows.
+pub fn mt_workers() -> usize {
+    MT_WORKERS.load(Ordering::Relaxed)
+}
+
+fn mt_label(cell: &'static OnceLock<String>, name: &str) -> &'static str {
+    cell.get_or_init(|| format!("{name} ({})", mt_workers()))
+}
+
 impl System {
     /// The name shown in tables and charts.
     pub fn label(self) -> &'static str {
@@ -69,7 +92,7 @@ impl System {
             System::Mio => "raw mio loop",
             System::EddyPoll => "raw eddy-poll loop",
             System::TokioCt => "tokio current_thread",
-            System::TokioMt => "tokio multi_thread (2)",
+            System::TokioMt => mt_label(&TOKIO_MT_LABEL, "tokio multi_thread"),
             System::Smol => "smol LocalExecutor",
             System::May => "may (1 worker)",
             System::Node => "Node.js http",
@@ -78,7 +101,7 @@ impl System {
             #[cfg(feature = "eddy")]
             System::Eddy => "eddy current-thread",
             #[cfg(feature = "eddy")]
-            System::EddyMt => "eddy multi-thread (2)",
+            System::EddyMt => mt_label(&EDDY_MT_LABEL, "eddy multi-thread"),
             #[cfg(feature = "eddy-fiber")]
             System::EddyFiber => "eddy-fiber",
             #[cfg(feature = "eddy-node")]

@@ -13,7 +13,7 @@ use crate::protocol::Protocol;
 pub fn serve(listener: StdListener, protocol: Protocol, multi_thread: bool) -> io::Result<()> {
     let runtime = if multi_thread {
         tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(super::mt_workers())
             .enable_all()
             .build()?
     } else {
