@@ -9,10 +9,16 @@ fn self_test_echoes_every_byte() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     // "client {id} round {r}\n" for id < 300, r < 5.
     let expected: usize = (0..300usize)
-        .map(|id| (0..5).map(|r| format!("client {id} round {r}\n").len()).sum::<usize>())
+        .map(|id| {
+            (0..5)
+                .map(|r| format!("client {id} round {r}\n").len())
+                .sum::<usize>()
+        })
         .sum();
     assert!(
-        stdout.contains(&format!("300 clients x 5 rounds: {expected} bytes echoed and checked")),
+        stdout.contains(&format!(
+            "300 clients x 5 rounds: {expected} bytes echoed and checked"
+        )),
         "{stdout}"
     );
 }
@@ -29,7 +35,9 @@ fn serves_a_plain_std_client() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(server.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
     let addr = first.trim().rsplit(' ').next().unwrap().to_string();
     let result = (|| -> std::io::Result<Vec<u8>> {
         let mut conn = std::net::TcpStream::connect(&addr)?;

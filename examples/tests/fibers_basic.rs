@@ -7,7 +7,10 @@ mod util;
 fn output_matches_the_book() {
     let (out, _) = util::run_example("fibers_basic", &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let mut expected = vec!["THREAD 1 STARTING".to_string(), "thread: 1 counter: 0".into()];
+    let mut expected = vec![
+        "THREAD 1 STARTING".to_string(),
+        "thread: 1 counter: 0".into(),
+    ];
     expected.push("THREAD 2 STARTING".into());
     expected.push("thread: 2 counter: 0".into());
     for i in 1..10 {
