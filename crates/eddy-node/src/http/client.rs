@@ -2,12 +2,15 @@
 //! `http.get`), with the body read whole, and a keep-alive agent: a finished
 //! connection whose response allowed it waits (unref'd, so it does not keep
 //! the loop alive) for the next request to the same host and port.
+//! [`request_with_timeout`] gives up on a response that takes too long: the
+//! callback gets an `ETIMEDOUT` error and the socket is destroyed.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::Location;
 use std::rc::Rc;
+use std::time::Duration;
 
 use super::body::{Framing, decode_chunked, framing};
 use super::{MAX_HEAD_SIZE, MAX_HEADERS};
@@ -16,6 +19,7 @@ use crate::callback::Callback;
 use crate::r#loop::with_current;
 use crate::net::{self, Socket};
 use crate::promise::{Promise, promise};
+use crate::timers::{self, Timeout};
 
 /// The largest response body the client buffers (64 MiB).
 pub const MAX_RESPONSE_BODY: usize = 64 * 1024 * 1024;
@@ -64,6 +68,8 @@ struct Exchange {
     head_request: bool,
     done: Done,
     authority: String,
+    /// The response deadline of [`request_with_timeout`], cleared on finish.
+    timer: Option<Timeout>,
 }
 
 /// Splits `http://host:port/path` into (authority, path).
@@ -102,8 +108,60 @@ pub fn request(
     body: impl Into<Vec<u8>>,
     cb: impl FnOnce(Result<ClientResponse, Error>) + 'static,
 ) {
+    start_request(
+        Location::caller(),
+        method,
+        url,
+        headers,
+        body.into(),
+        None,
+        cb,
+    );
+}
+
+/// [`request`] with a response deadline (Node's `timeout` option, with the
+/// `'timeout'` handler destroying the request): if the whole response has
+/// not arrived `timeout` after the call, `cb` gets an error with code
+/// `ETIMEDOUT` and the socket is destroyed (never reused).
+///
+/// ```no_run
+/// use std::time::Duration;
+/// eddy_node::run(|| {
+///     eddy_node::http::request_with_timeout(
+///         "GET", "http://127.0.0.1:8080/", &[], "", Duration::from_millis(500),
+///         |res| match res {
+///             Ok(res) => println!("{}", res.status),
+///             Err(e) => println!("{}", e.code()), // "ETIMEDOUT" if too slow
+///         },
+///     );
+/// })?;
+/// # Ok::<(), eddy_node::Error>(())
+/// ```
+///
+/// # Panics
+/// If called outside a running loop.
+#[track_caller]
+pub fn request_with_timeout(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<Vec<u8>>,
+    timeout: Duration,
+    cb: impl FnOnce(Result<ClientResponse, Error>) + 'static,
+) {
     let site = Location::caller();
-    let body = body.into();
+    start_request(site, method, url, headers, body.into(), Some(timeout), cb);
+}
+
+fn start_request(
+    site: &'static Location<'static>,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+    timeout: Option<Duration>,
+    cb: impl FnOnce(Result<ClientResponse, Error>) + 'static,
+) {
     let (authority, path) = match parse_url(url) {
         Ok(parts) => parts,
         Err(error) => {
@@ -139,8 +197,20 @@ pub fn request(
         head_request: method.eq_ignore_ascii_case("HEAD"),
         done,
         authority,
+        timer: None,
     }));
     install(&socket, &exchange);
+    if let Some(timeout) = timeout {
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(timers::TIMEOUT_MAX);
+        let (ex, s) = (Rc::clone(&exchange), socket.clone());
+        let timer = timers::set_timeout(ms, move || {
+            ex.borrow_mut().timer = None;
+            let error = Error::new("ETIMEDOUT", format!("no response within {ms} ms"));
+            finish(&ex, Err(error));
+            s.destroy();
+        });
+        exchange.borrow_mut().timer = Some(timer);
+    }
     socket.write(out);
 }
 
@@ -162,6 +232,10 @@ fn install(socket: &Socket, exchange: &Rc<RefCell<Exchange>>) {
 }
 
 fn finish(exchange: &Rc<RefCell<Exchange>>, result: Result<ClientResponse, Error>) {
+    let timer = exchange.borrow_mut().timer.take();
+    if let Some(timer) = timer {
+        timers::clear_timeout(&timer);
+    }
     let done = exchange.borrow().done.borrow_mut().take();
     if let Some(done) = done {
         done(result);

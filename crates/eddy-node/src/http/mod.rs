@@ -8,7 +8,9 @@ mod client;
 mod server;
 
 pub(crate) use client::Agent;
-pub use client::{ClientResponse, MAX_RESPONSE_BODY, get, get_async, request, request_async};
+pub use client::{
+    ClientResponse, MAX_RESPONSE_BODY, get, get_async, request, request_async, request_with_timeout,
+};
 pub use server::{MAX_BODY, Request, Response, Server, create_server};
 
 /// The largest request or response head (16 KiB, as Node): a server answers
