@@ -11,7 +11,7 @@ pub(crate) use client::Agent;
 pub use client::{
     ClientResponse, MAX_RESPONSE_BODY, get, get_async, request, request_async, request_with_timeout,
 };
-pub use server::{MAX_BODY, Request, Response, Server, create_server};
+pub use server::{DEFAULT_KEEP_ALIVE_TIMEOUT, MAX_BODY, Request, Response, Server, create_server};
 
 /// The largest request or response head (16 KiB, as Node): a server answers
 /// `431` beyond it.

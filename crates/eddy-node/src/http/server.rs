@@ -6,16 +6,26 @@
 //! order, one at a time. Heads over 16 KiB get `431`, anything malformed
 //! `400`, bodies over [`MAX_BODY`] `413`; each of those closes the
 //! connection. No input makes the server panic (a random-input test checks).
+//!
+//! A keep-alive connection left idle after a response is ended after the
+//! server's keep-alive timeout (Node's `server.keepAliveTimeout`, 5 s by
+//! default; see [`Server::set_keep_alive_timeout`]). That timer is unref'd:
+//! the listening server, not its idle connections, keeps the loop alive.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::time::Duration;
 
 use super::body::{Framing, decode_chunked, encode_chunk, framing};
 use super::{MAX_HEAD_SIZE, MAX_HEADERS, reason};
 use crate::Error;
 use crate::net::{self, Socket};
+use crate::timers::{self, Timeout};
+
+/// Node's default `server.keepAliveTimeout` (5 s).
+pub const DEFAULT_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_millis(5000);
 
 /// The largest request body the server buffers (8 MiB); more gets `413`.
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
@@ -53,6 +63,10 @@ struct Conn {
     in_process: bool,
     /// The server is closing: answer the current request, then end.
     close_after_response: bool,
+    /// Ends the connection if it stays idle after a response.
+    idle_timer: Option<Timeout>,
+    /// The server's keep-alive timeout in ms (0: none), shared.
+    keep_alive_ms: Rc<Cell<u64>>,
 }
 
 type Handler = Rc<RefCell<Box<dyn FnMut(Request, Response)>>>;
@@ -62,6 +76,7 @@ type Handler = Rc<RefCell<Box<dyn FnMut(Request, Response)>>>;
 pub struct Server {
     net: net::Server,
     conns: Rc<RefCell<Vec<std::rc::Weak<RefCell<Conn>>>>>,
+    keep_alive_ms: Rc<Cell<u64>>,
 }
 
 impl fmt::Debug for Server {
@@ -108,6 +123,31 @@ impl Server {
         self
     }
 
+    /// Sets how long a keep-alive connection may stay idle after a
+    /// response before the server ends it (Node's `server.keepAliveTimeout`;
+    /// [`DEFAULT_KEEP_ALIVE_TIMEOUT`] by default; zero disables it). It
+    /// applies from the next idle period on.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// eddy_node::run(|| {
+    ///     let server = eddy_node::http::create_server(|_req, res| res.end("hi"));
+    ///     server.set_keep_alive_timeout(Duration::from_secs(1));
+    ///     assert_eq!(server.keep_alive_timeout(), Duration::from_secs(1));
+    /// })?;
+    /// # Ok::<(), eddy_node::Error>(())
+    /// ```
+    pub fn set_keep_alive_timeout(&self, timeout: Duration) -> &Self {
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(timers::TIMEOUT_MAX);
+        self.keep_alive_ms.set(ms.min(timers::TIMEOUT_MAX));
+        self
+    }
+
+    /// The keep-alive idle timeout (see [`Server::set_keep_alive_timeout`]).
+    pub fn keep_alive_timeout(&self) -> Duration {
+        Duration::from_millis(self.keep_alive_ms.get())
+    }
+
     /// The number of open connections.
     pub fn connections(&self) -> usize {
         self.net.connections()
@@ -137,6 +177,8 @@ pub fn create_server(handler: impl FnMut(Request, Response) + 'static) -> Server
     let handler: Handler = Rc::new(RefCell::new(Box::new(handler)));
     let conns: Rc<RefCell<Vec<std::rc::Weak<RefCell<Conn>>>>> = Rc::default();
     let registry = Rc::clone(&conns);
+    let keep_alive_ms = Rc::new(Cell::new(DEFAULT_KEEP_ALIVE_TIMEOUT.as_millis() as u64));
+    let timeout_ms = Rc::clone(&keep_alive_ms);
     let net = net::create_server(move |socket| {
         let conn = Rc::new(RefCell::new(Conn {
             socket: socket.clone(),
@@ -145,6 +187,8 @@ pub fn create_server(handler: impl FnMut(Request, Response) + 'static) -> Server
             done: false,
             in_process: false,
             close_after_response: false,
+            idle_timer: None,
+            keep_alive_ms: Rc::clone(&timeout_ms),
         }));
         {
             let mut list = registry.borrow_mut();
@@ -153,16 +197,65 @@ pub fn create_server(handler: impl FnMut(Request, Response) + 'static) -> Server
         }
         let (c, h) = (Rc::clone(&conn), Rc::clone(&handler));
         socket.on_data(move |chunk| {
+            stop_idle_timer(&c);
             c.borrow_mut().buf.extend_from_slice(chunk);
             process(&c, &h);
         });
         let c = Rc::clone(&conn);
-        socket.on_close(move |_| c.borrow_mut().done = true);
+        socket.on_close(move |_| {
+            stop_idle_timer(&c);
+            c.borrow_mut().done = true;
+        });
         // Errors (resets) just close the connection.
         socket.on_error(|_| {});
     });
     net.set_no_delay(true);
-    Server { net, conns }
+    Server {
+        net,
+        conns,
+        keep_alive_ms,
+    }
+}
+
+/// Starts the keep-alive timer if the connection is idle: not answering,
+/// not closing, nothing buffered.
+fn start_idle_timer(conn: &Rc<RefCell<Conn>>) {
+    let ms = {
+        let c = conn.borrow();
+        if c.busy || c.done || !c.buf.is_empty() {
+            return;
+        }
+        c.keep_alive_ms.get()
+    };
+    if ms == 0 {
+        return;
+    }
+    let weak = Rc::downgrade(conn);
+    let timer = timers::set_timeout(ms, move || {
+        let Some(conn) = weak.upgrade() else { return };
+        let socket = {
+            let mut c = conn.borrow_mut();
+            c.idle_timer = None;
+            if c.busy || c.done || !c.buf.is_empty() {
+                return;
+            }
+            c.done = true;
+            c.socket.clone()
+        };
+        socket.end("");
+    });
+    timer.unref();
+    let old = conn.borrow_mut().idle_timer.replace(timer);
+    if let Some(old) = old {
+        timers::clear_timeout(&old);
+    }
+}
+
+fn stop_idle_timer(conn: &Rc<RefCell<Conn>>) {
+    let timer = conn.borrow_mut().idle_timer.take();
+    if let Some(timer) = timer {
+        timers::clear_timeout(&timer);
+    }
 }
 
 enum Parsed {
@@ -188,6 +281,7 @@ fn process(conn: &Rc<RefCell<Conn>>, handler: &Handler) {
     }
     let _reset = Reset(conn);
     process_buffered(conn, handler);
+    start_idle_timer(conn);
 }
 
 fn process_buffered(conn: &Rc<RefCell<Conn>>, handler: &Handler) {
@@ -502,6 +596,8 @@ mod tests {
                 done: false,
                 in_process: false,
                 close_after_response: false,
+                idle_timer: None,
+                keep_alive_ms: Rc::default(),
             })),
             handler: Rc::new(RefCell::new(Box::new(|_, _| {}))),
             status: 200,
