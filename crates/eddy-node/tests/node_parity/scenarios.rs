@@ -61,6 +61,7 @@ scenarios! {
     unref_interval_lets_loop_exit,
     ref_after_unref_keeps_loop_alive,
     refresh_restarts_the_delay,
+    refresh_keeps_an_unrefd_timer_unrefd,
     missing_file_error,
     missing_dir_errors,
     write_read_append_unlink,
@@ -267,6 +268,16 @@ fn refresh_restarts_the_delay() {
         println!("refresh");
         t.refresh();
     });
+}
+
+fn refresh_keeps_an_unrefd_timer_unrefd() {
+    let t = set_timeout(40, || println!("unref timer fired"));
+    t.unref();
+    set_timeout(10, move || {
+        t.refresh();
+        println!("hasRef after refresh {}", t.has_ref());
+    });
+    set_timeout(20, || println!("last ref timer"));
 }
 
 fn missing_file_error() {
