@@ -42,6 +42,8 @@ pub const TIMEOUT_MAX: u64 = 2_147_483_647;
 enum TimerCallback {
     Once(Box<dyn FnOnce()>),
     Repeat(Box<dyn FnMut()>),
+    /// A timeout kept after it fires, so `refresh()` can run it again.
+    Refreshable(Box<dyn FnMut()>),
 }
 
 struct TimerEntry {
@@ -230,6 +232,13 @@ pub(crate) fn run_due_timers(lp: &LoopInner) {
                     entry.callback = Some(TimerCallback::Repeat(f));
                 }
             }
+            TimerCallback::Refreshable(mut f) => {
+                // Kept (inactive) after firing, so `refresh` can re-arm it.
+                lp.run_fn(site, &mut f);
+                if let Some(entry) = lp.timers.borrow_mut().entries.get_mut(key) {
+                    entry.callback = Some(TimerCallback::Refreshable(f));
+                }
+            }
         }
         if lp.stopped() {
             return;
@@ -299,7 +308,10 @@ impl Timeout {
     }
 
     /// Restarts the timer's delay from the current loop time (Node's
-    /// `timeout.refresh()`). Does nothing once a timeout has fired.
+    /// `timeout.refresh()`). On a fired [`set_refreshable_timeout`] (or
+    /// from inside its callback) it arms the timer again, as Node does; a
+    /// [`set_timeout`] is gone once fired (its callback ran once), so there
+    /// it does nothing.
     pub fn refresh(&self) -> &Self {
         self.with_entry(|lp, timers| {
             if let Some(entry) = timers.entries.get(self.key) {
@@ -361,6 +373,35 @@ fn start_timer(ms: u64, callback: TimerCallback, repeat: bool) -> Timeout {
 #[track_caller]
 pub fn set_timeout(ms: u64, f: impl FnOnce() + 'static) -> Timeout {
     start_timer(ms, TimerCallback::Once(Box::new(f)), false)
+}
+
+/// [`set_timeout`] for a callback that may run again: after it fires, the
+/// timer stays (without keeping the loop alive) so that
+/// [`Timeout::refresh`] re-arms it and `f` runs again, as with Node's
+/// `timeout.refresh()` on a fired timeout. The callback is kept until
+/// [`clear_timeout`] or the end of the loop.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc};
+/// eddy_node::run(|| {
+///     let runs = Rc::new(Cell::new(0));
+///     let handle: Rc<Cell<Option<eddy_node::timers::Timeout>>> = Rc::default();
+///     let h = handle.clone();
+///     handle.set(Some(eddy_node::timers::set_refreshable_timeout(1, move || {
+///         runs.set(runs.get() + 1);
+///         if runs.get() < 3 {
+///             h.get().unwrap().refresh(); // runs again 1 ms from now
+///         }
+///     })));
+/// })?;
+/// # Ok::<(), eddy_node::Error>(())
+/// ```
+///
+/// # Panics
+/// If called outside a running loop.
+#[track_caller]
+pub fn set_refreshable_timeout(ms: u64, f: impl FnMut() + 'static) -> Timeout {
+    start_timer(ms, TimerCallback::Refreshable(Box::new(f)), false)
 }
 
 /// Calls `f` every `ms` milliseconds until cleared.

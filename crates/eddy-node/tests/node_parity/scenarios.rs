@@ -9,7 +9,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use eddy_node::timers::{
-    clear_immediate, clear_interval, clear_timeout, set_immediate, set_interval, set_timeout,
+    clear_immediate, clear_interval, clear_timeout, set_immediate, set_interval,
+    set_refreshable_timeout, set_timeout,
 };
 use eddy_node::{fs, net, next_tick, queue_microtask};
 
@@ -62,6 +63,9 @@ scenarios! {
     ref_after_unref_keeps_loop_alive,
     refresh_restarts_the_delay,
     refresh_keeps_an_unrefd_timer_unrefd,
+    refresh_after_fire_runs_again,
+    refresh_after_fire_stays_unrefd,
+    refresh_inside_own_callback,
     missing_file_error,
     missing_dir_errors,
     write_read_append_unlink,
@@ -278,6 +282,54 @@ fn refresh_keeps_an_unrefd_timer_unrefd() {
         println!("hasRef after refresh {}", t.has_ref());
     });
     set_timeout(20, || println!("last ref timer"));
+}
+
+/// A slot for a timer's own handle, filled right after it is set.
+type TimeoutSlot = Rc<Cell<Option<eddy_node::timers::Timeout>>>;
+
+fn refresh_after_fire_runs_again() {
+    let slot = TimeoutSlot::default();
+    let (me, n) = (slot.clone(), Cell::new(0));
+    let t = set_refreshable_timeout(5, move || {
+        n.set(n.get() + 1);
+        println!("fire {}", n.get());
+        if n.get() == 1 {
+            let t = me.get().unwrap();
+            set_timeout(5, move || {
+                t.refresh();
+                println!("refreshed, hasRef {}", t.has_ref());
+            });
+        }
+    });
+    slot.set(Some(t));
+}
+
+fn refresh_after_fire_stays_unrefd() {
+    let n = Cell::new(0);
+    let t = set_refreshable_timeout(30, move || {
+        n.set(n.get() + 1);
+        println!("fire {}", n.get());
+    });
+    t.unref();
+    set_timeout(35, move || {
+        t.refresh();
+        println!("refreshed, hasRef {}", t.has_ref());
+    });
+    set_timeout(40, || println!("last ref timer"));
+}
+
+fn refresh_inside_own_callback() {
+    let slot = TimeoutSlot::default();
+    let (me, n) = (slot.clone(), Cell::new(0));
+    let t = set_refreshable_timeout(5, move || {
+        n.set(n.get() + 1);
+        println!("fire {}", n.get());
+        if n.get() < 3 {
+            me.get().unwrap().refresh();
+        }
+    });
+    slot.set(Some(t));
+    set_timeout(1, || println!("1 ms timer"));
 }
 
 fn missing_file_error() {
