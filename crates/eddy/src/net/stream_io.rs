@@ -23,20 +23,10 @@ pub(crate) fn poll_read<'a, E: Source>(
 where
     &'a E: Read,
 {
-    let registration = io.registration();
-    loop {
-        let event = ready!(registration.poll_ready(cx, Direction::Read))?;
-        match { io.get_ref() }.read(buf) {
-            Ok(n) => {
-                if n > 0 && n < buf.len() {
-                    registration.clear_readiness(event);
-                }
-                return Poll::Ready(Ok(n));
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => registration.clear_readiness(event),
-            Err(e) => return Poll::Ready(Err(e)),
-        }
-    }
+    let asked = buf.len();
+    poll_transfer(io, cx, Direction::Read, asked, || {
+        { io.get_ref() }.read(buf)
+    })
 }
 
 /// Writes from `buf`, waiting for writability.
@@ -48,20 +38,9 @@ pub(crate) fn poll_write<'a, E: Source>(
 where
     &'a E: Write,
 {
-    let registration = io.registration();
-    loop {
-        let event = ready!(registration.poll_ready(cx, Direction::Write))?;
-        match { io.get_ref() }.write(buf) {
-            Ok(n) => {
-                if n > 0 && n < buf.len() {
-                    registration.clear_readiness(event);
-                }
-                return Poll::Ready(Ok(n));
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => registration.clear_readiness(event),
-            Err(e) => return Poll::Ready(Err(e)),
-        }
-    }
+    poll_transfer(io, cx, Direction::Write, buf.len(), || {
+        { io.get_ref() }.write(buf)
+    })
 }
 
 /// Writes from `bufs`, waiting for writability.
@@ -73,13 +52,28 @@ pub(crate) fn poll_write_vectored<'a, E: Source>(
 where
     &'a E: Write,
 {
-    let registration = io.registration();
     let offered: usize = bufs.iter().map(|b| b.len()).sum();
+    poll_transfer(io, cx, Direction::Write, offered, || {
+        { io.get_ref() }.write_vectored(bufs)
+    })
+}
+
+/// The loop the three above share: waits for `direction`, runs `op`, and
+/// clears the readiness when `op` would block or moved fewer than `asked`
+/// bytes (but some: `Ok(0)` is end-of-file or an empty buffer).
+fn poll_transfer<E: Source>(
+    io: &PollEvented<E>,
+    cx: &mut Context<'_>,
+    direction: Direction,
+    asked: usize,
+    mut op: impl FnMut() -> io::Result<usize>,
+) -> Poll<io::Result<usize>> {
+    let registration = io.registration();
     loop {
-        let event = ready!(registration.poll_ready(cx, Direction::Write))?;
-        match { io.get_ref() }.write_vectored(bufs) {
+        let event = ready!(registration.poll_ready(cx, direction))?;
+        match op() {
             Ok(n) => {
-                if n > 0 && n < offered {
+                if n > 0 && n < asked {
                     registration.clear_readiness(event);
                 }
                 return Poll::Ready(Ok(n));
