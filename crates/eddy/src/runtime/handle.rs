@@ -159,6 +159,23 @@ impl Handle {
         }
     }
 
+    /// Whether `self` and `other` are handles to the same runtime (clones of
+    /// one another, or both taken from it), however they were obtained.
+    ///
+    /// ```
+    /// use eddy::runtime::{Handle, Runtime};
+    ///
+    /// let rt = Runtime::new()?;
+    /// let other = Runtime::new()?;
+    /// let inside = rt.block_on(async { Handle::current() });
+    /// assert!(inside.ptr_eq(rt.handle()));
+    /// assert!(!inside.ptr_eq(other.handle()));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn ptr_eq(&self, other: &Handle) -> bool {
+        self.inner.ptr_eq(&other.inner)
+    }
+
     pub(crate) fn io(&self) -> &IoHandle {
         &self.inner.driver().io
     }

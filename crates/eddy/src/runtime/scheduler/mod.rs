@@ -50,6 +50,15 @@ impl Handle {
         }
     }
 
+    /// Whether both handles point at the same scheduler (and so runtime).
+    pub(crate) fn ptr_eq(&self, other: &Handle) -> bool {
+        match (self, other) {
+            (Handle::CurrentThread(a), Handle::CurrentThread(b)) => Arc::ptr_eq(a, b),
+            (Handle::MultiThread(a), Handle::MultiThread(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
     #[allow(dead_code)]
     pub(crate) fn config(&self) -> &Config {
         match self {
