@@ -262,7 +262,13 @@ impl LoopInner {
 
     /// Phase 1: cache the time once per iteration, as libuv does.
     pub(crate) fn update_time(&self) {
-        let ms = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        // Seconds and sub-second millis: no u128 division on this hot path
+        // (every `set_timeout` calls it, as Node's `getLibuvNow()`).
+        let elapsed = self.epoch.elapsed();
+        let ms = elapsed
+            .as_secs()
+            .saturating_mul(1000)
+            .saturating_add(u64::from(elapsed.subsec_millis()));
         self.now.set(ms);
     }
 
@@ -434,7 +440,8 @@ impl LoopInner {
     fn tear_down(&self) {
         drop(std::mem::take(&mut *self.agent.borrow_mut()));
         drop(self.io.borrow_mut().drain());
-        drop(std::mem::take(&mut *self.timers.borrow_mut()));
+        let timers = self.timers.borrow_mut().drain();
+        drop(timers);
         drop(std::mem::take(&mut *self.immediates.borrow_mut()));
         drop(std::mem::take(&mut *self.pending.borrow_mut()));
         drop(std::mem::take(&mut *self.closing.borrow_mut()));

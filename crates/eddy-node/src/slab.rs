@@ -70,16 +70,6 @@ impl<T> Slab<T> {
         }
     }
 
-    /// The value under `key`, mutably, if it is still there.
-    pub(crate) fn get_mut(&mut self, key: Key) -> Option<&mut T> {
-        let slot = self.slots.get_mut(key.index as usize)?;
-        if slot.generation == key.generation {
-            slot.value.as_mut()
-        } else {
-            None
-        }
-    }
-
     /// Removes and returns the value under `key`; its slot gets a new
     /// generation, so `key` is dead from now on.
     pub(crate) fn remove(&mut self, key: Key) -> Option<T> {

@@ -9,8 +9,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use eddy_node::timers::{
-    clear_immediate, clear_interval, clear_timeout, set_immediate, set_interval,
-    set_refreshable_timeout, set_timeout,
+    clear_immediate, clear_interval, clear_timeout, refreshable, set_immediate, set_interval,
+    set_timeout,
 };
 use eddy_node::{fs, net, next_tick, queue_microtask};
 
@@ -290,26 +290,32 @@ type TimeoutSlot = Rc<Cell<Option<eddy_node::timers::Timeout>>>;
 fn refresh_after_fire_runs_again() {
     let slot = TimeoutSlot::default();
     let (me, n) = (slot.clone(), Cell::new(0));
-    let t = set_refreshable_timeout(5, move || {
-        n.set(n.get() + 1);
-        println!("fire {}", n.get());
-        if n.get() == 1 {
-            let t = me.get().unwrap();
-            set_timeout(5, move || {
-                t.refresh();
-                println!("refreshed, hasRef {}", t.has_ref());
-            });
-        }
-    });
+    let t = set_timeout(
+        5,
+        refreshable(move || {
+            n.set(n.get() + 1);
+            println!("fire {}", n.get());
+            if n.get() == 1 {
+                let t = me.get().unwrap();
+                set_timeout(5, move || {
+                    t.refresh();
+                    println!("refreshed, hasRef {}", t.has_ref());
+                });
+            }
+        }),
+    );
     slot.set(Some(t));
 }
 
 fn refresh_after_fire_stays_unrefd() {
     let n = Cell::new(0);
-    let t = set_refreshable_timeout(30, move || {
-        n.set(n.get() + 1);
-        println!("fire {}", n.get());
-    });
+    let t = set_timeout(
+        30,
+        refreshable(move || {
+            n.set(n.get() + 1);
+            println!("fire {}", n.get());
+        }),
+    );
     t.unref();
     set_timeout(35, move || {
         t.refresh();
@@ -321,13 +327,16 @@ fn refresh_after_fire_stays_unrefd() {
 fn refresh_inside_own_callback() {
     let slot = TimeoutSlot::default();
     let (me, n) = (slot.clone(), Cell::new(0));
-    let t = set_refreshable_timeout(5, move || {
-        n.set(n.get() + 1);
-        println!("fire {}", n.get());
-        if n.get() < 3 {
-            me.get().unwrap().refresh();
-        }
-    });
+    let t = set_timeout(
+        5,
+        refreshable(move || {
+            n.set(n.get() + 1);
+            println!("fire {}", n.get());
+            if n.get() < 3 {
+                me.get().unwrap().refresh();
+            }
+        }),
+    );
     slot.set(Some(t));
     set_timeout(1, || println!("1 ms timer"));
 }
