@@ -36,6 +36,7 @@ pub mod broadcast;
 mod fair_semaphore;
 pub mod mpsc;
 mod mutex;
+mod mutex_mapped;
 mod notify;
 mod once_cell;
 pub mod oneshot;
@@ -47,9 +48,10 @@ pub mod watch;
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use mutex::{Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
+pub use mutex_mapped::{MappedMutexGuard, OwnedMappedMutexGuard};
 pub use notify::{Notified, Notify};
 pub use once_cell::{OnceCell, SetError};
-pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use rwlock::{RwLock, RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard};
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };

@@ -225,6 +225,17 @@ impl<T: ?Sized> Mutex<T> {
         }
     }
 
+    /// The one-permit semaphore that is the lock (mapped guards return
+    /// its permit on drop).
+    pub(super) fn semaphore(&self) -> &FairSemaphore {
+        &self.semaphore
+    }
+
+    /// The value's address; only a lock holder may dereference it.
+    pub(super) fn data_ptr(&self) -> *mut T {
+        self.data.get()
+    }
+
     /// The value, through an exclusive borrow (no locking needed).
     ///
     /// ```
@@ -277,6 +288,21 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
     }
 }
 
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
+    /// The mutex this guard holds (an associated function, so it cannot
+    /// clash with a method of `T`).
+    ///
+    /// ```
+    /// use eddy::sync::{Mutex, MutexGuard};
+    /// let mutex = Mutex::new(0);
+    /// let guard = mutex.try_lock().unwrap();
+    /// assert!(std::ptr::eq(MutexGuard::mutex(&guard), &mutex));
+    /// ```
+    pub fn mutex(this: &Self) -> &'a Mutex<T> {
+        this.mutex
+    }
+}
+
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
         self.mutex.semaphore.release(1);
@@ -306,6 +332,14 @@ impl<T: ?Sized> OwnedMutexGuard<T> {
     /// ```
     pub fn mutex(&self) -> &Arc<Mutex<T>> {
         &self.mutex
+    }
+
+    /// Takes the `Arc` out without unlocking (the lock passes to the caller).
+    pub(super) fn into_mutex(self) -> Arc<Mutex<T>> {
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so the `Arc` is
+        // moved out exactly once.
+        unsafe { std::ptr::read(&this.mutex) }
     }
 }
 

@@ -6,7 +6,9 @@
 
 use std::cell::UnsafeCell;
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
+use std::ptr::NonNull;
 
 use super::fair_semaphore::FairSemaphore;
 use super::mutex::TryLockError;
@@ -54,7 +56,11 @@ unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
 /// ```
 #[must_use = "the read lock is released as soon as the guard is dropped"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
-    lock: &'a RwLock<T>,
+    /// The lock's semaphore, holding one read permit for this guard.
+    semaphore: &'a FairSemaphore,
+    /// The locked value, or the part of it [`RwLockReadGuard::map`] chose.
+    data: NonNull<T>,
+    marker: PhantomData<&'a T>,
 }
 
 /// Exclusive access to an [`RwLock`]; released when dropped.
@@ -69,6 +75,9 @@ pub struct RwLockWriteGuard<'a, T: ?Sized> {
     lock: &'a RwLock<T>,
 }
 
+// SAFETY: sending a read guard sends `&T` (and a permit, which any thread
+// may return).
+unsafe impl<T: ?Sized + Sync> Send for RwLockReadGuard<'_, T> {}
 // SAFETY: sharing a read guard shares `&T`.
 unsafe impl<T: ?Sized + Sync> Sync for RwLockReadGuard<'_, T> {}
 // SAFETY: sharing a write guard shares `&T` only (`&mut` needs `&mut guard`).
@@ -127,7 +136,7 @@ impl<T: ?Sized> RwLock<T> {
         if self.semaphore.acquire(1).await.is_err() {
             unreachable!("an RwLock's semaphore is never closed");
         }
-        RwLockReadGuard { lock: self }
+        self.read_guard()
     }
 
     /// Waits for exclusive access.
@@ -162,7 +171,7 @@ impl<T: ?Sized> RwLock<T> {
         self.semaphore
             .try_acquire(1)
             .map_err(|_| TryLockError::new())?;
-        Ok(RwLockReadGuard { lock: self })
+        Ok(self.read_guard())
     }
 
     /// Takes exclusive access if the lock is free and nobody waits.
@@ -212,6 +221,16 @@ impl<T: ?Sized> RwLock<T> {
         super::park::block_on("RwLock::blocking_write", self.write())
     }
 
+    /// A read guard for this lock; the caller holds one read permit for it.
+    fn read_guard(&self) -> RwLockReadGuard<'_, T> {
+        RwLockReadGuard {
+            semaphore: &self.semaphore,
+            // SAFETY: `UnsafeCell::get` never returns null.
+            data: unsafe { NonNull::new_unchecked(self.data.get()) },
+            marker: PhantomData,
+        }
+    }
+
     /// The value, through an exclusive borrow (no locking needed).
     ///
     /// ```
@@ -241,19 +260,80 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
     }
 }
 
+impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
+    /// A read guard for a part of the locked value (a field, an element),
+    /// holding the same read permit. An associated function (call it as
+    /// `RwLockReadGuard::map(guard, f)`) so it cannot clash with a method of
+    /// `T`. If `f` panics, `this` is dropped and the lock released.
+    ///
+    /// ```
+    /// use eddy::sync::{RwLock, RwLockReadGuard};
+    ///
+    /// let lock = RwLock::new((1, String::from("name")));
+    /// let name = RwLockReadGuard::map(lock.try_read().unwrap(), |pair| &pair.1);
+    /// assert_eq!(*name, "name");
+    /// assert!(lock.try_write().is_err()); // still read-locked
+    /// drop(name);
+    /// assert!(lock.try_write().is_ok());
+    /// ```
+    pub fn map<U: ?Sized>(this: Self, f: impl FnOnce(&T) -> &U) -> RwLockReadGuard<'a, U> {
+        // SAFETY: `this` holds a read permit for `'a`, so the value is only
+        // shared (never written) for that long; a panic in `f` drops `this`,
+        // which returns the permit.
+        let part = NonNull::from(f(unsafe { this.data.as_ref() }));
+        let semaphore = this.semaphore;
+        std::mem::forget(this);
+        RwLockReadGuard {
+            semaphore,
+            data: part,
+            marker: PhantomData,
+        }
+    }
+
+    /// As [`RwLockReadGuard::map`] when the part may be absent: `Err` gives
+    /// the original guard back if `f` returns `None`.
+    ///
+    /// ```
+    /// use eddy::sync::{RwLock, RwLockReadGuard};
+    ///
+    /// let lock = RwLock::new(vec![1, 2]);
+    /// let second = RwLockReadGuard::try_map(lock.try_read().unwrap(), |v| v.get(1)).unwrap();
+    /// assert_eq!(*second, 2);
+    /// drop(second);
+    /// let guard = RwLockReadGuard::try_map(lock.try_read().unwrap(), |v| v.get(5)).unwrap_err();
+    /// assert_eq!(*guard, [1, 2]);
+    /// ```
+    pub fn try_map<U: ?Sized>(
+        this: Self,
+        f: impl FnOnce(&T) -> Option<&U>,
+    ) -> Result<RwLockReadGuard<'a, U>, Self> {
+        // SAFETY: as in `map`.
+        let Some(part) = f(unsafe { this.data.as_ref() }).map(NonNull::from) else {
+            return Err(this);
+        };
+        let semaphore = this.semaphore;
+        std::mem::forget(this);
+        Ok(RwLockReadGuard {
+            semaphore,
+            data: part,
+            marker: PhantomData,
+        })
+    }
+}
+
 impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
     type Target = T;
 
     fn deref(&self) -> &T {
         // SAFETY: this guard holds a read permit, so no writer (which needs
         // every permit) exists while it lives; readers only take `&T`.
-        unsafe { &*self.lock.data.get() }
+        unsafe { self.data.as_ref() }
     }
 }
 
 impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
     fn drop(&mut self) {
-        self.lock.semaphore.release(1);
+        self.semaphore.release(1);
     }
 }
 
@@ -282,6 +362,169 @@ impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
 impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
     fn drop(&mut self) {
         self.lock.semaphore.release(MAX_READS);
+    }
+}
+
+impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
+    /// A write guard for a part of the locked value, holding the same
+    /// exclusive access. An associated function (call it as
+    /// `RwLockWriteGuard::map(guard, f)`). If `f` panics, `this` is dropped
+    /// and the lock released.
+    ///
+    /// ```
+    /// use eddy::sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new((1, 2));
+    /// *RwLockWriteGuard::map(lock.try_write().unwrap(), |pair| &mut pair.1) = 5;
+    /// assert_eq!(*lock.try_read().unwrap(), (1, 5));
+    /// ```
+    pub fn map<U: ?Sized>(
+        this: Self,
+        f: impl FnOnce(&mut T) -> &mut U,
+    ) -> RwLockMappedWriteGuard<'a, U> {
+        let lock = this.lock;
+        // SAFETY: `this` holds every permit for `'a`, so nothing else reaches
+        // the value for that long; a panic in `f` drops `this`, which
+        // releases the lock.
+        let part = NonNull::from(f(unsafe { &mut *lock.data.get() }));
+        std::mem::forget(this);
+        RwLockMappedWriteGuard {
+            semaphore: &lock.semaphore,
+            data: part,
+            marker: PhantomData,
+        }
+    }
+
+    /// As [`RwLockWriteGuard::map`] when the part may be absent: `Err` gives
+    /// the original guard back if `f` returns `None`.
+    ///
+    /// ```
+    /// use eddy::sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new(vec![1]);
+    /// let guard = RwLockWriteGuard::try_map(lock.try_write().unwrap(), |v| v.get_mut(3));
+    /// assert!(guard.is_err());
+    /// ```
+    pub fn try_map<U: ?Sized>(
+        this: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<RwLockMappedWriteGuard<'a, U>, Self> {
+        let lock = this.lock;
+        // SAFETY: as in `map`.
+        let Some(part) = f(unsafe { &mut *lock.data.get() }).map(NonNull::from) else {
+            return Err(this);
+        };
+        std::mem::forget(this);
+        Ok(RwLockMappedWriteGuard {
+            semaphore: &lock.semaphore,
+            data: part,
+            marker: PhantomData,
+        })
+    }
+}
+
+/// Exclusive access to a part of an [`RwLock`]'s value, made by
+/// [`RwLockWriteGuard::map`]; releases the lock when dropped. A separate
+/// type from [`RwLockWriteGuard`] because it no longer reaches the whole
+/// value.
+///
+/// ```
+/// use eddy::sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+///
+/// let lock = RwLock::new([0u8; 4]);
+/// let whole = RwLockWriteGuard::map(lock.try_write().unwrap(), |a| &mut a[..]);
+/// let mut last = RwLockMappedWriteGuard::map(whole, |s| &mut s[3]);
+/// *last = 9;
+/// drop(last);
+/// assert_eq!(*lock.try_read().unwrap(), [0, 0, 0, 9]);
+/// ```
+#[must_use = "the write lock is released as soon as the guard is dropped"]
+pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
+    /// The lock's semaphore, all of whose permits this guard holds.
+    semaphore: &'a FairSemaphore,
+    data: NonNull<T>,
+    marker: PhantomData<&'a mut T>,
+}
+
+// SAFETY: sending the guard sends `&mut T` (needs `T: Send`) and every
+// permit, which any thread may return.
+unsafe impl<T: ?Sized + Send> Send for RwLockMappedWriteGuard<'_, T> {}
+// SAFETY: sharing the guard shares `&T` only.
+unsafe impl<T: ?Sized + Sync> Sync for RwLockMappedWriteGuard<'_, T> {}
+
+impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
+    /// Narrows the guard further to a part of its value (as
+    /// [`RwLockWriteGuard::map`]).
+    pub fn map<U: ?Sized>(
+        mut this: Self,
+        f: impl FnOnce(&mut T) -> &mut U,
+    ) -> RwLockMappedWriteGuard<'a, U> {
+        // SAFETY: the guard holds every permit for `'a`; a panic in `f`
+        // drops `this`, which releases the lock.
+        let part = NonNull::from(f(unsafe { this.data.as_mut() }));
+        let semaphore = this.semaphore;
+        std::mem::forget(this);
+        RwLockMappedWriteGuard {
+            semaphore,
+            data: part,
+            marker: PhantomData,
+        }
+    }
+
+    /// As [`RwLockMappedWriteGuard::map`]; `Err` gives the guard back if `f`
+    /// returns `None`.
+    ///
+    /// ```
+    /// use eddy::sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new(vec![vec![1]]);
+    /// let row = RwLockWriteGuard::map(lock.try_write().unwrap(), |v| &mut v[0]);
+    /// let missing = RwLockMappedWriteGuard::try_map(row, |row| row.get_mut(4));
+    /// assert_eq!(*missing.unwrap_err(), [1]);
+    /// ```
+    pub fn try_map<U: ?Sized>(
+        mut this: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<RwLockMappedWriteGuard<'a, U>, Self> {
+        // SAFETY: as in `map`.
+        let Some(part) = f(unsafe { this.data.as_mut() }).map(NonNull::from) else {
+            return Err(this);
+        };
+        let semaphore = this.semaphore;
+        std::mem::forget(this);
+        Ok(RwLockMappedWriteGuard {
+            semaphore,
+            data: part,
+            marker: PhantomData,
+        })
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockMappedWriteGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: this guard holds every permit, so no other guard exists.
+        unsafe { self.data.as_ref() }
+    }
+}
+
+impl<T: ?Sized> DerefMut for RwLockMappedWriteGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`; `&mut self` makes this borrow unique too.
+        unsafe { self.data.as_mut() }
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockMappedWriteGuard<'_, T> {
+    fn drop(&mut self) {
+        self.semaphore.release(MAX_READS);
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockMappedWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
     }
 }
 

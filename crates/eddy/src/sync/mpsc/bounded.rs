@@ -3,9 +3,11 @@
 use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use super::chan::{Chan, RxCore};
-use super::error::{SendError, TryRecvError, TrySendError};
+use super::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
+use super::weak::WeakSender;
 use crate::sync::fair_semaphore::{FairSemaphore, TryAcquireFailure};
 use crate::sync::park;
 
@@ -70,6 +72,11 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 }
 
 impl<T> Sender<T> {
+    /// A sender for `chan`, whose sender count already includes it.
+    pub(super) fn from_counted(chan: Arc<Chan<T>>) -> Self {
+        Sender { chan }
+    }
+
     fn slots(&self) -> &FairSemaphore {
         self.chan
             .slots()
@@ -98,6 +105,50 @@ impl<T> Sender<T> {
             return Err(SendError(value));
         }
         self.push_holding_slot(value)
+    }
+
+    /// Sends `value`, waiting at most `timeout` for a free slot.
+    ///
+    /// Cancel-safe as [`Sender::send`]: nothing is sent if the future is
+    /// dropped, and a slot already granted to it goes to the next sender.
+    ///
+    /// # Errors
+    ///
+    /// [`SendTimeoutError::Timeout`] if no slot was free in time,
+    /// [`SendTimeoutError::Closed`] if the receiver is dropped or closed;
+    /// both hold the value.
+    ///
+    /// # Panics
+    ///
+    /// When polled outside an Eddy runtime (the timeout needs its timer).
+    ///
+    /// ```
+    /// use eddy::sync::mpsc::{self, error::SendTimeoutError};
+    /// use std::time::Duration;
+    ///
+    /// let rt = eddy::runtime::Builder::new_current_thread().build()?;
+    /// rt.block_on(async {
+    ///     let (tx, mut rx) = mpsc::channel(1);
+    ///     tx.send_timeout(1, Duration::from_millis(10)).await.unwrap();
+    ///     // Full: the second send gives up and hands the value back.
+    ///     let error = tx.send_timeout(2, Duration::from_millis(10)).await;
+    ///     assert_eq!(error, Err(SendTimeoutError::Timeout(2)));
+    ///     assert_eq!(rx.recv().await, Some(1));
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn send_timeout(
+        &self,
+        value: T,
+        timeout: Duration,
+    ) -> Result<(), SendTimeoutError<T>> {
+        match crate::time::timeout(timeout, self.slots().acquire(1)).await {
+            Err(_elapsed) => Err(SendTimeoutError::Timeout(value)),
+            Ok(Err(())) => Err(SendTimeoutError::Closed(value)),
+            Ok(Ok(())) => self
+                .push_holding_slot(value)
+                .map_err(|SendError(value)| SendTimeoutError::Closed(value)),
+        }
     }
 
     fn push_holding_slot(&self, value: T) -> Result<(), SendError<T>> {
@@ -242,6 +293,36 @@ impl<T> Sender<T> {
     pub fn same_channel(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.chan, &other.chan)
     }
+
+    /// A [`WeakSender`]: it can send only after
+    /// [upgrading](WeakSender::upgrade), and does not keep the channel open
+    /// (once every `Sender` is dropped the receiver sees the end, and
+    /// upgrades return `None`).
+    ///
+    /// ```
+    /// let (tx, mut rx) = eddy::sync::mpsc::channel::<u8>(1);
+    /// let weak = tx.downgrade();
+    /// weak.upgrade().unwrap().try_send(1).unwrap();
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none());
+    /// assert_eq!(rx.blocking_recv(), Some(1));
+    /// assert_eq!(rx.blocking_recv(), None);
+    /// ```
+    pub fn downgrade(&self) -> WeakSender<T> {
+        WeakSender::new(self.chan.clone())
+    }
+
+    /// Live `Sender`s of this channel (weak senders not counted).
+    ///
+    /// ```
+    /// let (tx, _rx) = eddy::sync::mpsc::channel::<u8>(1);
+    /// let _tx2 = tx.clone();
+    /// let _weak = tx.downgrade();
+    /// assert_eq!(tx.strong_count(), 2);
+    /// ```
+    pub fn strong_count(&self) -> usize {
+        self.chan.sender_count()
+    }
 }
 
 impl<T> Clone for Sender<T> {
@@ -365,6 +446,54 @@ impl<T> Receiver<T> {
     /// ```
     pub fn blocking_recv(&mut self) -> Option<T> {
         park::block_on("mpsc::Receiver::blocking_recv", self.recv())
+    }
+
+    /// Waits for at least one message, then appends up to `limit` queued
+    /// messages to `buffer` in order and returns how many. Returns 0 only if
+    /// `limit` is 0, or once every sender is dropped (or the receiver
+    /// closed) and the queue is drained.
+    ///
+    /// Cancel-safe: messages are moved into `buffer` only when this returns,
+    /// so dropping the future never loses one.
+    ///
+    /// ```
+    /// let (tx, mut rx) = eddy::sync::mpsc::channel(8);
+    /// for i in 0..5 {
+    ///     tx.try_send(i).unwrap();
+    /// }
+    /// drop(tx);
+    /// futures_lite::future::block_on(async {
+    ///     let mut buffer = Vec::new();
+    ///     assert_eq!(rx.recv_many(&mut buffer, 3).await, 3);
+    ///     assert_eq!(rx.recv_many(&mut buffer, 3).await, 2);
+    ///     assert_eq!(buffer, [0, 1, 2, 3, 4]);
+    ///     assert_eq!(rx.recv_many(&mut buffer, 3).await, 0); // closed and drained
+    /// });
+    /// ```
+    pub async fn recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
+        std::future::poll_fn(|cx| self.core.poll_recv_many(cx, buffer, limit)).await
+    }
+
+    /// Poll form of [`Receiver::recv_many`].
+    ///
+    /// ```
+    /// use std::task::{Context, Poll, Waker};
+    /// let (tx, mut rx) = eddy::sync::mpsc::channel(4);
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// let mut buffer = Vec::new();
+    /// assert!(rx.poll_recv_many(&mut cx, &mut buffer, 4).is_pending());
+    /// tx.try_send('a').unwrap();
+    /// tx.try_send('b').unwrap();
+    /// assert_eq!(rx.poll_recv_many(&mut cx, &mut buffer, 4), Poll::Ready(2));
+    /// assert_eq!(buffer, ['a', 'b']);
+    /// ```
+    pub fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        self.core.poll_recv_many(cx, buffer, limit)
     }
 
     /// Refuses further sends (they fail with their value; waiting senders

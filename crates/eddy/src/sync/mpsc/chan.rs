@@ -19,6 +19,10 @@
 //! returns `None` once both buffers are empty. A closed or dropped receiver
 //! sets `receiver_gone` (sends then fail with their value) and closes the
 //! semaphore so waiting senders fail too.
+//!
+//! Weak senders hold the `Arc` but are not counted in `senders`: upgrading
+//! one is a CAS that adds a sender only while the count is above zero, so a
+//! channel whose senders are all gone stays finished.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, PoisonError};
@@ -130,6 +134,32 @@ impl<T> Chan<T> {
         self.senders.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Registers one more sender if at least one is still alive (a weak
+    /// sender's upgrade). Once the count has reached zero the sending side
+    /// is finished for good, so this never revives a closed channel.
+    pub(super) fn try_add_sender(&self) -> bool {
+        let mut current = self.senders.load(Ordering::Relaxed);
+        loop {
+            if current == 0 {
+                return false;
+            }
+            match self.senders.compare_exchange_weak(
+                current,
+                current + 1,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// Live (strong) senders.
+    pub(super) fn sender_count(&self) -> usize {
+        self.senders.load(Ordering::Acquire)
+    }
+
     /// Unregisters a sender; the last one wakes the receiver to see the end.
     pub(super) fn drop_sender(&self) {
         if self.senders.fetch_sub(1, Ordering::AcqRel) != 1 {
@@ -206,6 +236,52 @@ impl<T> RxCore<T> {
         }
         drop(shared);
         Poll::Ready(self.pop_local())
+    }
+
+    /// Poll for up to `limit` messages, appended to `buffer`; `Ready(0)`
+    /// only when `limit` is 0 or the channel is closed and drained.
+    /// Cancel-safe: messages move into `buffer` only when `Ready` is returned.
+    pub(super) fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        if limit == 0 {
+            return Poll::Ready(0);
+        }
+        let taken = self.drain_local(buffer, limit);
+        if taken == limit {
+            return Poll::Ready(taken);
+        }
+        // The private buffer is empty now: refill it once from the shared queue.
+        let mut shared = self.chan.lock();
+        let senders_gone = refill(&mut self.local, &mut shared);
+        if self.local.is_empty() {
+            if taken > 0 || senders_gone || shared.receiver_gone {
+                return Poll::Ready(taken);
+            }
+            match &shared.rx_waker {
+                Some(old) if old.will_wake(cx.waker()) => {}
+                _ => shared.rx_waker = Some(cx.waker().clone()),
+            }
+            return Poll::Pending;
+        }
+        drop(shared);
+        Poll::Ready(taken + self.drain_local(buffer, limit - taken))
+    }
+
+    /// Moves up to `max` private messages to `buffer`, returning their slots.
+    fn drain_local(&mut self, buffer: &mut Vec<T>, max: usize) -> usize {
+        let n = max.min(self.local.len());
+        if n == 0 {
+            return 0;
+        }
+        buffer.extend(self.local.drain(..n));
+        if let Some(slots) = &self.chan.slots {
+            slots.release(n);
+        }
+        n
     }
 
     /// Takes a message without waiting.

@@ -90,6 +90,67 @@ impl<T> From<SendError<T>> for TrySendError<T> {
     }
 }
 
+/// Why [`Sender::send_timeout`](super::Sender::send_timeout) did not send;
+/// the value is returned inside.
+///
+/// ```
+/// use eddy::sync::mpsc::{self, error::SendTimeoutError};
+/// use std::time::Duration;
+///
+/// let rt = eddy::runtime::Builder::new_current_thread().build()?;
+/// rt.block_on(async {
+///     let (tx, _rx) = mpsc::channel(1);
+///     tx.send(1).await.unwrap();
+///     let error = tx.send_timeout(2, Duration::from_millis(1)).await.unwrap_err();
+///     assert_eq!(error, SendTimeoutError::Timeout(2));
+///     assert_eq!(error.into_inner(), 2);
+/// });
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(PartialEq, Eq, Clone, Copy)]
+pub enum SendTimeoutError<T> {
+    /// No slot became free before the timeout.
+    Timeout(T),
+    /// The receiver was dropped or closed.
+    Closed(T),
+}
+
+impl<T> SendTimeoutError<T> {
+    /// The value that was not sent.
+    ///
+    /// ```
+    /// let error = eddy::sync::mpsc::error::SendTimeoutError::Closed('v');
+    /// assert_eq!(error.into_inner(), 'v');
+    /// ```
+    pub fn into_inner(self) -> T {
+        match self {
+            SendTimeoutError::Timeout(value) | SendTimeoutError::Closed(value) => value,
+        }
+    }
+}
+
+impl<T> fmt::Debug for SendTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendTimeoutError::Timeout(_) => f.write_str("Timeout(..)"),
+            SendTimeoutError::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for SendTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendTimeoutError::Timeout(_) => {
+                f.write_str("timed out waiting for room in the channel")
+            }
+            SendTimeoutError::Closed(_) => f.write_str("channel closed: the receiver is gone"),
+        }
+    }
+}
+
+impl<T> std::error::Error for SendTimeoutError<T> {}
+
 /// Why [`Receiver::try_recv`](super::Receiver::try_recv) returned nothing.
 ///
 /// ```

@@ -8,7 +8,13 @@
 //!
 //! Closing: when every sender is dropped, `recv` returns the queued messages
 //! and then `None`. When the receiver is dropped or [closed](Receiver::close),
-//! sends fail and hand the value back inside the error.
+//! sends fail and hand the value back inside the error. A
+//! [`WeakSender`] (from [`Sender::downgrade`]) does not keep the channel
+//! open: it upgrades to a `Sender` only while another one is alive.
+//!
+//! [`Receiver::recv_many`] takes a batch of queued messages at once (one
+//! lock for the batch); [`Sender::send_timeout`] gives up after a deadline
+//! and hands the value back.
 //!
 //! ```
 //! use eddy::sync::mpsc;
@@ -31,6 +37,8 @@ mod bounded;
 mod chan;
 pub mod error;
 mod unbounded;
+mod weak;
 
 pub use bounded::{Permit, Receiver, Sender, channel};
 pub use unbounded::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+pub use weak::{WeakSender, WeakUnboundedSender};

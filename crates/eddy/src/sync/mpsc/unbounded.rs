@@ -6,6 +6,7 @@ use std::task::{Context, Poll};
 
 use super::chan::{Chan, RxCore};
 use super::error::{SendError, TryRecvError};
+use super::weak::WeakUnboundedSender;
 use crate::sync::park;
 
 /// Sends to an unbounded channel; clone it for more producers.
@@ -52,6 +53,11 @@ pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
 }
 
 impl<T> UnboundedSender<T> {
+    /// A sender for `chan`, whose sender count already includes it.
+    pub(super) fn from_counted(chan: Arc<Chan<T>>) -> Self {
+        UnboundedSender { chan }
+    }
+
     /// Sends `value` at once.
     ///
     /// # Errors
@@ -99,6 +105,32 @@ impl<T> UnboundedSender<T> {
     /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.chan, &other.chan)
+    }
+
+    /// A [`WeakUnboundedSender`]: it can send only after
+    /// [upgrading](WeakUnboundedSender::upgrade), and does not keep the
+    /// channel open.
+    ///
+    /// ```
+    /// let (tx, mut rx) = eddy::sync::mpsc::unbounded_channel::<u8>();
+    /// let weak = tx.downgrade();
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none());
+    /// assert_eq!(rx.blocking_recv(), None);
+    /// ```
+    pub fn downgrade(&self) -> WeakUnboundedSender<T> {
+        WeakUnboundedSender::new(self.chan.clone())
+    }
+
+    /// Live `UnboundedSender`s of this channel (weak senders not counted).
+    ///
+    /// ```
+    /// let (tx, _rx) = eddy::sync::mpsc::unbounded_channel::<u8>();
+    /// let _weak = tx.downgrade();
+    /// assert_eq!(tx.strong_count(), 1);
+    /// ```
+    pub fn strong_count(&self) -> usize {
+        self.chan.sender_count()
     }
 }
 
@@ -187,6 +219,50 @@ impl<T> UnboundedReceiver<T> {
     /// ```
     pub fn blocking_recv(&mut self) -> Option<T> {
         park::block_on("mpsc::UnboundedReceiver::blocking_recv", self.recv())
+    }
+
+    /// Waits for at least one message, then appends up to `limit` queued
+    /// messages to `buffer` in order and returns how many. Returns 0 only if
+    /// `limit` is 0, or once every sender is dropped (or the receiver
+    /// closed) and the queue is drained.
+    ///
+    /// Cancel-safe: messages are moved into `buffer` only when this returns,
+    /// so dropping the future never loses one.
+    ///
+    /// ```
+    /// let (tx, mut rx) = eddy::sync::mpsc::unbounded_channel();
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// drop(tx);
+    /// futures_lite::future::block_on(async {
+    ///     let mut buffer = Vec::new();
+    ///     assert_eq!(rx.recv_many(&mut buffer, 10).await, 2);
+    ///     assert_eq!(rx.recv_many(&mut buffer, 10).await, 0);
+    ///     assert_eq!(buffer, [1, 2]);
+    /// });
+    /// ```
+    pub async fn recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
+        std::future::poll_fn(|cx| self.core.poll_recv_many(cx, buffer, limit)).await
+    }
+
+    /// Poll form of [`UnboundedReceiver::recv_many`].
+    ///
+    /// ```
+    /// use std::task::{Context, Poll, Waker};
+    /// let (tx, mut rx) = eddy::sync::mpsc::unbounded_channel();
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// let mut buffer = Vec::new();
+    /// tx.send(5).unwrap();
+    /// assert_eq!(rx.poll_recv_many(&mut cx, &mut buffer, 4), Poll::Ready(1));
+    /// assert_eq!(buffer, [5]);
+    /// ```
+    pub fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        self.core.poll_recv_many(cx, buffer, limit)
     }
 
     /// Refuses further sends; queued messages can still be received.
