@@ -25,7 +25,7 @@
 //!   [`spawn_blocking`](task::spawn_blocking): blocking calls, both on the
 //!   runtime's blocking pool (`eddy-threadpool`).
 //! * [`signal`]: [`ctrl_c`](signal::ctrl_c) and Unix signals as async
-//!   events (a self-pipe registered with the reactor).
+//!   events (one self-pipe per process, registered once per reactor).
 //! * [`main`] and [`test`]: attribute macros that start a runtime.
 //!
 //! # Example
@@ -54,7 +54,6 @@ pub mod fs;
 pub mod io;
 pub mod net;
 pub mod runtime;
-#[cfg(unix)]
 pub mod signal;
 /// Channels, locks and signalling for async tasks: mpsc, oneshot, broadcast,
 /// watch, Mutex, RwLock, Semaphore, Notify, Barrier, OnceCell.

@@ -1,17 +1,35 @@
 //! Signals as async events: [`ctrl_c`] and, on Unix, [`unix::signal`].
 //!
-//! A process-global handler (installed the first time a signal is listened
-//! for) counts each delivery and writes a byte to a self-pipe whose read end
-//! every listener registers with its runtime's reactor; a listener wakes,
-//! drains the pipe and compares the signal's delivery count with the count
-//! it last saw. So any number of listeners, on any runtimes, each see every
-//! delivery, and no work happens in the handler beyond a counter and a
-//! `write`.
+//! # How it works
 //!
-//! Deliveries that arrive between two receives are *coalesced*: a listener
-//! learns "at least one since last time" (the OS itself merges pending
-//! standard signals). A listener sees only deliveries after it was created.
+//! The first listener of a signal installs one process-wide handler for it
+//! (`sys/`). The handler counts the delivery, writes a byte to the process's
+//! one self-pipe, and then calls the handler that was installed before, if
+//! that was a function (so a library that set its own handler keeps
+//! working). Each runtime with listeners registers that pipe with its
+//! reactor once; when it turns readable, the pipe is drained and every
+//! listener of a signal whose count moved is woken (`registry.rs`), on
+//! whichever runtime it lives. No descriptor per listener, no work in the
+//! handler beyond a counter, a `write` and the chained call.
+//!
+//! When the last listener of a signal is dropped, the previous disposition
+//! is put back (`SIG_DFL`, `SIG_IGN` or the earlier handler): a program
+//! that stops listening for `SIGINT` can be interrupted again. A delivery
+//! racing that restore is handled by one side or the other, never lost.
+//!
+//! # Delivery rules
+//!
+//! * Every listener sees every delivery made after it was created, however
+//!   many listeners there are and on whichever runtimes.
+//! * Deliveries that arrive between two receives are *coalesced*: a
+//!   listener learns "at least one since last time" (the OS itself merges
+//!   pending standard signals).
+//!
+//! # Platforms
+//!
+//! Unix only: elsewhere `sys/` stops the build with a message saying so.
 
+mod registry;
 mod sys;
 pub mod unix;
 
@@ -19,8 +37,12 @@ use std::io;
 
 /// Waits for the next Ctrl-C (`SIGINT`) delivered after this call starts.
 ///
-/// The first call installs a process-wide handler: from then on `SIGINT`
-/// no longer terminates the process, so the program decides what to do.
+/// While the returned future (or any other `SIGINT` listener) is alive,
+/// `SIGINT` no longer terminates the process, so the program decides what
+/// to do; once it completes or is dropped, and no other listener remains,
+/// the previous disposition is back. To keep handling Ctrl-C across several
+/// waits, keep one [`unix::signal`]`(SignalKind::interrupt())` listener
+/// alive instead of calling this in a loop.
 ///
 /// ```no_run
 /// #[eddy::main]

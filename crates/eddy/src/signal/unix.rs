@@ -2,19 +2,15 @@
 //! [`SignalKind`] (see the [module docs](super) for delivery rules).
 
 use std::fmt;
-use std::fs::File;
 use std::future::poll_fn;
-use std::io::{self, Read};
-use std::os::fd::AsRawFd;
+use std::io;
 use std::task::{Context, Poll};
 
-use eddy_poll::event::Source;
-use eddy_poll::unix::SourceFd;
-use eddy_poll::{Interest, Registry, Token};
 use futures_core::Stream;
 
+use super::registry::{self, Membership};
 use super::sys;
-use crate::runtime::io::{Direction, PollEvented};
+use crate::runtime::Handle;
 
 /// Which signal to listen for.
 ///
@@ -183,16 +179,18 @@ impl fmt::Debug for SignalKind {
 /// ```
 pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     let index = kind.check()?;
-    sys::install(index)
-        .map_err(|e| io::Error::new(e.kind(), format!("install a handler for {kind}: {e}")))?;
-    let seen = sys::deliveries(index);
-    let pipe = PipeReader(File::from(sys::pipe_reader()?));
-    let io = PollEvented::new_with_interest(pipe, Interest::READABLE)?;
+    let handle = Handle::try_current().map_err(|_| {
+        io::Error::other(format!(
+            "listen for {kind}: no eddy runtime is running on this thread \
+             (create the listener inside Runtime::block_on, a task, or after Runtime::enter)"
+        ))
+    })?;
+    let (membership, seen) = registry::join(index, &handle)
+        .map_err(|e| io::Error::new(e.kind(), format!("listen for {kind}: {e}")))?;
     Ok(Signal {
         kind,
-        index,
         seen,
-        io,
+        membership,
     })
 }
 
@@ -222,10 +220,10 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
 /// ```
 pub struct Signal {
     kind: SignalKind,
-    index: usize,
     /// The delivery count this listener has reported up to.
     seen: u64,
-    io: PollEvented<PipeReader>,
+    /// Its place in the process-wide registry (unregisters on drop).
+    membership: Membership,
 }
 
 impl Signal {
@@ -237,32 +235,13 @@ impl Signal {
 
     /// Polls for the next delivery (see [`recv`](Self::recv)).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
-        loop {
-            let now = sys::deliveries(self.index);
-            if now != self.seen {
-                self.seen = now;
-                return Poll::Ready(Some(()));
+        match self.membership.poll_delivery(self.seen, cx) {
+            Poll::Ready(Some(count)) => {
+                self.seen = count;
+                Poll::Ready(Some(()))
             }
-            let registration = self.io.registration();
-            let event = match registration.poll_ready(cx, Direction::Read) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Err(_)) => return Poll::Ready(None),
-                Poll::Ready(Ok(event)) => event,
-            };
-            // Drain the pipe (it is shared: this may take other listeners'
-            // bytes, which is fine: the counters are the truth).
-            let mut buf = [0u8; 128];
-            loop {
-                match (&self.io.get_ref().0).read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(_) => continue,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(_) => {
-                        registration.clear_readiness(event);
-                        break;
-                    }
-                }
-            }
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
         }
     }
 
@@ -286,33 +265,5 @@ impl fmt::Debug for Signal {
             .field("kind", &self.kind)
             .field("seen", &self.seen)
             .finish()
-    }
-}
-
-/// This listener's descriptor for the read end of the self-pipe.
-#[derive(Debug)]
-struct PipeReader(File);
-
-impl Source for PipeReader {
-    fn register(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interest: Interest,
-    ) -> io::Result<()> {
-        SourceFd(&self.0.as_raw_fd()).register(registry, token, interest)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interest: Interest,
-    ) -> io::Result<()> {
-        SourceFd(&self.0.as_raw_fd()).reregister(registry, token, interest)
-    }
-
-    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-        SourceFd(&self.0.as_raw_fd()).deregister(registry)
     }
 }
