@@ -64,7 +64,7 @@ fn sequential_requests_on_a_keep_alive_agent() {
         move |req, res| {
             p.borrow_mut()
                 .push(req.header("host").unwrap_or("").to_owned());
-            res.end(format!("hello {}", req.url));
+            res.end(format!("hello {}", req.url()));
         },
         move |addr, done| {
             fn next(addr: String, n: u32, bodies: Rc<RefCell<Vec<String>>>, done: Rc<dyn Fn()>) {
@@ -92,9 +92,12 @@ fn chunked_response_and_chunked_request() {
     let s = seen_body.clone();
     with_server(
         move |req, res| {
-            s.borrow_mut().extend_from_slice(&req.body);
-            res.write("part one, ");
-            res.end("part two");
+            let s = s.clone();
+            req.read_body(move |body| {
+                s.borrow_mut().extend_from_slice(&body.unwrap());
+                res.write("part one, ");
+                res.end("part two");
+            });
         },
         move |addr, done| {
             // A raw chunked request, to check the server's decoder.
@@ -212,7 +215,7 @@ fn get_async_in_a_spawned_future() {
     let text = Rc::new(RefCell::new(String::new()));
     let t = text.clone();
     with_server(
-        |req, res| res.end(req.method),
+        |req, res| res.end(req.method()),
         move |addr, done| {
             eddy_node::spawn(async move {
                 let res = http::get_async(&format!("http://{addr}/")).await.unwrap();

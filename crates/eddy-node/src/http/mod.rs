@@ -1,7 +1,8 @@
 //! HTTP/1.1 with Node's `http` shape: [`create_server`] and the client
 //! calls [`get`] / [`request`] (plus `_async` twins). Both sides speak
 //! keep-alive, `Content-Length` and chunked bodies, parsed by `httparse`.
-//! Bodies are read whole before the callback runs (no streaming bodies).
+//! The server streams request bodies ([`Request::on_data`]); the client
+//! reads a response body whole (up to [`MAX_RESPONSE_BODY`]).
 
 mod body;
 mod client;
@@ -11,7 +12,10 @@ pub(crate) use client::Agent;
 pub use client::{
     ClientResponse, MAX_RESPONSE_BODY, get, get_async, request, request_async, request_with_timeout,
 };
-pub use server::{DEFAULT_KEEP_ALIVE_TIMEOUT, MAX_BODY, Request, Response, Server, create_server};
+pub use server::{
+    DEFAULT_HEADERS_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, MAX_BODY, Request, Response, Server,
+    create_server,
+};
 
 /// The largest request or response head (16 KiB, as Node): a server answers
 /// `431` beyond it.
@@ -41,6 +45,7 @@ fn reason(status: u16) -> &'static str {
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        408 => "Request Timeout",
         413 => "Payload Too Large",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",

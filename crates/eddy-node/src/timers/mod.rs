@@ -298,6 +298,23 @@ pub fn clear_timeout(timeout: &Timeout) {
     }
 }
 
+/// The loop's cached time in ms (what deadlines are measured in).
+pub(crate) fn loop_now() -> u64 {
+    with_current(|lp| lp.now())
+}
+
+/// Arms `timeout` (again) for the absolute loop time `deadline` (ms);
+/// its earlier deadline, if any, no longer counts.
+pub(crate) fn arm_at(timeout: &Timeout, deadline: u64) {
+    with_current(|lp| {
+        if lp.id == timeout.loop_id {
+            lp.timers
+                .borrow_mut()
+                .arm(timeout.key, deadline, &lp.handles);
+        }
+    });
+}
+
 /// Cancels an interval (the same as [`clear_timeout`], as in Node).
 pub fn clear_interval(interval: &Timeout) {
     clear_timeout(interval);
