@@ -19,6 +19,8 @@ use crate::protocol::{Protocol, RESPONSE, RequestBuffer};
 #[cfg(feature = "eddy-fiber")]
 pub mod eddy_fiber_rt;
 #[cfg(feature = "eddy-node")]
+pub mod eddy_node_http;
+#[cfg(feature = "eddy-node")]
 pub mod eddy_node_loop;
 pub mod eddy_poll_loop;
 #[cfg(feature = "eddy")]
@@ -62,6 +64,9 @@ pub enum System {
     /// eddy-node's `net::create_server`.
     #[cfg(feature = "eddy-node")]
     EddyNode,
+    /// eddy-node's `http::create_server` (the counterpart of Node's `http`).
+    #[cfg(feature = "eddy-node")]
+    EddyNodeHttp,
 }
 
 /// Worker threads of the multi-thread rows: 2 unless `--mt-workers` says
@@ -106,6 +111,8 @@ impl System {
             System::EddyFiber => "eddy-fiber",
             #[cfg(feature = "eddy-node")]
             System::EddyNode => "eddy-node net",
+            #[cfg(feature = "eddy-node")]
+            System::EddyNodeHttp => "eddy-node http",
         }
     }
 
@@ -118,7 +125,7 @@ impl System {
             #[cfg(feature = "eddy-fiber")]
             System::EddyFiber => true,
             #[cfg(feature = "eddy-node")]
-            System::EddyNode => true,
+            System::EddyNode | System::EddyNodeHttp => true,
             _ => false,
         }
     }
@@ -154,7 +161,7 @@ impl System {
     /// The eddy-node servers compiled into this binary.
     pub fn eddy_node_servers() -> Vec<System> {
         #[cfg(feature = "eddy-node")]
-        return vec![System::EddyNode];
+        return vec![System::EddyNode, System::EddyNodeHttp];
         #[cfg(not(feature = "eddy-node"))]
         Vec::new()
     }
@@ -191,6 +198,10 @@ pub fn serve(system: System, protocol: Protocol) -> io::Result<()> {
     #[cfg(feature = "eddy-node")]
     if system == System::EddyNode {
         return eddy_node_loop::serve(protocol);
+    }
+    #[cfg(feature = "eddy-node")]
+    if system == System::EddyNodeHttp {
+        return eddy_node_http::serve(protocol);
     }
     let listener = TcpListener::bind("127.0.0.1:0")
         .map_err(|e| io::Error::new(e.kind(), format!("bind 127.0.0.1:0: {e}")))?;
