@@ -12,7 +12,8 @@ use std::task::{Context, Poll, ready};
 
 use eddy_poll::event::Source;
 
-use crate::runtime::io::{Direction, PollEvented};
+use crate::runtime::coop;
+use crate::runtime::io::{Direction, PollEvented, shutdown_error};
 
 /// Reads into `buf`, waiting for readability.
 pub(crate) fn poll_read<'a, E: Source>(
@@ -58,9 +59,17 @@ where
     })
 }
 
-/// The loop the three above share: waits for `direction`, runs `op`, and
-/// clears the readiness when `op` would block or moved fewer than `asked`
-/// bytes (but some: `Ok(0)` is end-of-file or an empty buffer).
+/// The loop the three above share: one budget unit per call, then for as
+/// long as the source is known ready, run `op`; clear the readiness when
+/// `op` would block or moved fewer than `asked` bytes (but some: `Ok(0)` is
+/// end-of-file or an empty buffer); with no readiness known, register the
+/// task's waker and re-check before returning `Pending`.
+///
+/// Clearing forgets only the readiness observed (its reactor tick), and the
+/// waker is registered before the final re-check, so an event that lands
+/// between the failed operation and the registration is either seen by the
+/// re-check or wakes the task (`tests/loom_io.rs` models both).
+#[inline]
 fn poll_transfer<E: Source>(
     io: &PollEvented<E>,
     cx: &mut Context<'_>,
@@ -69,17 +78,33 @@ fn poll_transfer<E: Source>(
     mut op: impl FnMut() -> io::Result<usize>,
 ) -> Poll<io::Result<usize>> {
     let registration = io.registration();
+    let budget = ready!(coop::poll_proceed(cx));
     loop {
-        let event = ready!(registration.poll_ready(cx, direction))?;
+        let event = match registration.ready_for(direction) {
+            Some(event) => event,
+            None => match registration.register_waker(direction, cx) {
+                Some(event) => event,
+                // Dropping `budget` gives the unit back.
+                None => return Poll::Pending,
+            },
+        };
+        if event.is_shutdown() {
+            budget.made_progress();
+            return Poll::Ready(Err(shutdown_error()));
+        }
         match op() {
             Ok(n) => {
                 if n > 0 && n < asked {
                     registration.clear_readiness(event);
                 }
+                budget.made_progress();
                 return Poll::Ready(Ok(n));
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => registration.clear_readiness(event),
-            Err(e) => return Poll::Ready(Err(e)),
+            Err(e) => {
+                budget.made_progress();
+                return Poll::Ready(Err(e));
+            }
         }
     }
 }

@@ -126,10 +126,12 @@ impl Drop for ExitBlockOnGuard {
 }
 
 /// The current budget; `None` if the thread-local is gone.
+#[inline]
 pub(crate) fn budget() -> Option<Budget> {
     POLL.try_with(|c| c.budget.get()).ok()
 }
 
+#[inline]
 pub(crate) fn set_budget(budget: Budget) {
     let _ = POLL.try_with(|c| c.budget.set(budget));
 }

@@ -31,6 +31,7 @@ impl Budget {
         Budget(None)
     }
 
+    #[inline]
     fn decrement(&mut self) -> bool {
         match &mut self.0 {
             Some(0) => false,
@@ -76,6 +77,7 @@ pub(crate) fn has_budget_remaining() -> bool {
 /// is spent. Hold the returned guard across the operation and call
 /// [`RestoreOnPending::made_progress`] if it completed; if the operation
 /// ends up `Pending` anyway, dropping the guard gives the unit back.
+#[inline]
 pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     let Some(mut budget) = context::budget() else {
         // The thread-local is gone (thread exit): do not constrain.
@@ -98,12 +100,14 @@ pub(crate) struct RestoreOnPending(Cell<Budget>);
 
 impl RestoreOnPending {
     /// The operation completed: keep the unit spent.
+    #[inline]
     pub(crate) fn made_progress(&self) {
         self.0.set(Budget::unconstrained());
     }
 }
 
 impl Drop for RestoreOnPending {
+    #[inline]
     fn drop(&mut self) {
         let before = self.0.get();
         if before.0.is_some() {

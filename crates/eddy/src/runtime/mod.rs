@@ -31,3 +31,8 @@ pub use runtime::Runtime;
 #[cfg(loom)]
 #[doc(hidden)]
 pub use scheduler::multi_thread::loom_models as __loom_mt;
+
+/// The readiness slot's loom models (run by `tests/loom_io.rs`).
+#[cfg(loom)]
+#[doc(hidden)]
+pub use io::loom_models as __loom_io;

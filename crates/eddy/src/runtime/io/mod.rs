@@ -3,14 +3,18 @@
 //! source plus its registration, the building block of `eddy::net`).
 //!
 //! `driver` holds the reactor itself; `scheduled_io` the per-source
-//! readiness word and waiter lists.
+//! readiness word and waiters; `waker_slot` the lock-free slot each
+//! direction's waiting task registers in.
 
 mod driver;
+#[cfg(loom)]
+pub mod loom_models;
 mod poll_evented;
 mod registration;
 mod scheduled_io;
+mod waker_slot;
 
-pub(crate) use driver::{IoDriver, IoHandle};
+pub(crate) use driver::{IoDriver, IoHandle, shutdown_error};
 #[allow(unused_imports)]
 pub(crate) use poll_evented::PollEvented;
 #[allow(unused_imports)]
@@ -56,5 +60,10 @@ impl ReadyEvent {
     /// An error is pending on the source.
     pub(crate) fn is_error(&self) -> bool {
         self.ready & ERROR != 0
+    }
+    /// The runtime shut down: the source can no longer be used.
+    #[inline]
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.ready & scheduled_io::SHUTDOWN != 0
     }
 }

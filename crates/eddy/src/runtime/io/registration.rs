@@ -76,8 +76,27 @@ impl Registration {
         Poll::Ready(Ok(event))
     }
 
+    /// The readiness satisfying `direction` right now, if any (no budget,
+    /// no waker).
+    #[inline]
+    pub(crate) fn ready_for(&self, direction: Direction) -> Option<ReadyEvent> {
+        self.shared.ready_for(direction)
+    }
+
+    /// Registers the task's waker for `direction`, then re-checks the
+    /// readiness (`None`: the task will be woken when it arrives).
+    #[inline]
+    pub(crate) fn register_waker(
+        &self,
+        direction: Direction,
+        cx: &Context<'_>,
+    ) -> Option<ReadyEvent> {
+        self.shared.register_waker(direction, cx)
+    }
+
     /// Forgets the readiness seen in `event` (call after an operation
     /// returned `WouldBlock`); readiness that arrived after `event` is kept.
+    #[inline]
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
         self.shared.clear_readiness(event);
     }
@@ -144,11 +163,12 @@ impl Registration {
             let event = match waiter.shared.ready_for(direction) {
                 Some(event) => event,
                 None => {
-                    let id = waiter
-                        .shared
-                        .register_list_waiter(waiter.id, direction, cx.waker());
+                    let (id, event) =
+                        waiter
+                            .shared
+                            .register_list_waiter(waiter.id, direction, cx.waker());
                     waiter.id = Some(id);
-                    match waiter.shared.ready_for(direction) {
+                    match event {
                         Some(event) => event,
                         None => return Poll::Pending,
                     }

@@ -5,12 +5,30 @@
 //! The readiness word packs the ready bits and the reactor *tick* (a counter
 //! of reactor turns) at which they were last set, so `clear_readiness` only
 //! forgets what the caller actually observed.
+//!
+//! # Waiters
+//!
+//! The task in `poll_read` and the task in `poll_write` each have a
+//! lock-free [`WakerSlot`]: that is every I/O wait on the hot path. Waits
+//! that any number of tasks may share (`readable()`, `writable()`) go on a
+//! list behind a mutex, which the reactor only locks when `list_len` says
+//! the list is not empty.
+//!
+//! A waiter stores its waker, then reads the readiness again; the reactor
+//! sets the readiness, then takes the wakers. For the slots the slot's own
+//! protocol orders the two sides. For the list, the waiter re-reads the
+//! readiness with a read-modify-write (`fetch_add(0)`) after raising
+//! `list_len`: either that read comes after the reactor's update in the
+//! readiness word's modification order (and sees it), or the reactor's
+//! update reads from it and so sees the raised `list_len`.
 
-use std::sync::Mutex;
-use std::sync::atomic::AtomicUsize;
-use std::sync::atomic::Ordering::{AcqRel, Acquire};
 use std::task::{Context, Waker};
 
+use crate::loom::sync::atomic::AtomicUsize;
+use crate::loom::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
+use crate::loom::sync::{Mutex, MutexGuard};
+
+use super::waker_slot::WakerSlot;
 use super::{Direction, ReadyEvent};
 
 /// Data to read, a connection to accept, or a peer's close.
@@ -49,17 +67,19 @@ pub(crate) struct ScheduledIo {
     /// above): a stale clear is recognised unless 65 536 reactor turns pass
     /// between observing readiness and clearing it.
     readiness: AtomicUsize,
-    waiters: Mutex<Waiters>,
+    /// The task in `poll_ready(Read)` (only the latest is kept).
+    reader: WakerSlot,
+    /// The task in `poll_ready(Write)`.
+    writer: WakerSlot,
+    /// How many waiters `list` holds; changed under its lock, read without.
+    list_len: AtomicUsize,
+    /// `readiness()` futures; any number per direction.
+    list: Mutex<WaiterList>,
 }
 
 #[derive(Debug, Default)]
-struct Waiters {
-    /// The task in `poll_ready(Read)` (only the latest is kept).
-    reader: Option<Waker>,
-    /// The task in `poll_ready(Write)`.
-    writer: Option<Waker>,
-    /// `readiness()` futures; any number per direction.
-    list: Vec<ListWaiter>,
+struct WaiterList {
+    waiters: Vec<ListWaiter>,
     next_id: u64,
 }
 
@@ -72,6 +92,7 @@ struct ListWaiter {
 
 impl ScheduledIo {
     /// The current readiness as an event.
+    #[inline]
     pub(crate) fn ready_event(&self) -> ReadyEvent {
         let word = self.readiness.load(Acquire);
         ReadyEvent {
@@ -97,6 +118,7 @@ impl ScheduledIo {
 
     /// Forgets the readiness in `event`, unless newer readiness arrived
     /// since (a different tick). Closes and shutdown are kept.
+    #[inline]
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
         let forget = event.ready & !(FINAL | SHUTDOWN);
         let mut curr = self.readiness.load(Acquire);
@@ -116,6 +138,7 @@ impl ScheduledIo {
     }
 
     /// Readiness satisfying `direction` right now, if any.
+    #[inline]
     pub(crate) fn ready_for(&self, direction: Direction) -> Option<ReadyEvent> {
         let event = self.ready_event();
         let ready = event.ready & (direction.mask() | SHUTDOWN);
@@ -127,82 +150,97 @@ impl ScheduledIo {
 
     /// Stores the waker of the task in `poll_ready(direction)`, then checks
     /// readiness again (it may have arrived meanwhile).
+    #[inline]
     pub(crate) fn register_waker(
         &self,
         direction: Direction,
         cx: &Context<'_>,
     ) -> Option<ReadyEvent> {
-        let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
-        let slot = match direction {
-            Direction::Read => &mut waiters.reader,
-            Direction::Write => &mut waiters.writer,
-        };
-        match slot {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => *slot = Some(cx.waker().clone()),
+        match direction {
+            Direction::Read => self.reader.register(cx.waker()),
+            Direction::Write => self.writer.register(cx.waker()),
         }
-        drop(waiters);
         self.ready_for(direction)
     }
 
-    /// Adds or refreshes a `readiness()` waiter; returns its id.
+    /// Adds or refreshes a `readiness()` waiter, then checks readiness again
+    /// (see the module docs for why this cannot miss an event). Returns the
+    /// waiter's id and the readiness, if any.
     pub(crate) fn register_list_waiter(
         &self,
         id: Option<u64>,
         direction: Direction,
         waker: &Waker,
-    ) -> u64 {
-        let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
+    ) -> (u64, Option<ReadyEvent>) {
+        let id = self.add_list_waiter(id, direction, waker);
+        // A read-modify-write, not a load: see the module docs.
+        let word = self.readiness.fetch_add(0, AcqRel);
+        (id, ready_in(word, direction))
+    }
+
+    fn add_list_waiter(&self, id: Option<u64>, direction: Direction, waker: &Waker) -> u64 {
+        let mut list = self.lock_list();
         if let Some(id) = id
-            && let Some(w) = waiters.list.iter_mut().find(|w| w.id == id)
+            && let Some(w) = list.waiters.iter_mut().find(|w| w.id == id)
         {
             if !w.waker.will_wake(waker) {
                 w.waker = waker.clone();
             }
             return id;
         }
-        let id = waiters.next_id;
-        waiters.next_id += 1;
-        waiters.list.push(ListWaiter {
+        let id = list.next_id;
+        list.next_id += 1;
+        list.waiters.push(ListWaiter {
             id,
             direction,
             waker: waker.clone(),
         });
+        self.list_len.store(list.waiters.len(), Relaxed);
         id
     }
 
     /// Removes a `readiness()` waiter (its future was dropped or finished).
     pub(crate) fn remove_list_waiter(&self, id: u64) {
-        let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(pos) = waiters.list.iter().position(|w| w.id == id) {
-            waiters.list.swap_remove(pos);
+        let mut list = self.lock_list();
+        if let Some(pos) = list.waiters.iter().position(|w| w.id == id) {
+            list.waiters.swap_remove(pos);
+            self.list_len.store(list.waiters.len(), Relaxed);
         }
     }
 
+    fn lock_list(&self) -> MutexGuard<'_, WaiterList> {
+        self.list.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Moves the wakers interested in `ready` into `out` (woken by the
-    /// caller after it releases its locks).
+    /// caller after it releases its locks). Call after
+    /// [`set_readiness`](Self::set_readiness).
     pub(crate) fn take_wakers(&self, ready: u8, out: &mut Vec<Waker>) {
-        let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
         if ready & (Direction::Read.mask() | SHUTDOWN) != 0
-            && let Some(w) = waiters.reader.take()
+            && let Some(w) = self.reader.take()
         {
             out.push(w);
         }
         if ready & (Direction::Write.mask() | SHUTDOWN) != 0
-            && let Some(w) = waiters.writer.take()
+            && let Some(w) = self.writer.take()
         {
             out.push(w);
         }
-        if !waiters.list.is_empty() {
-            let mut i = 0;
-            while i < waiters.list.len() {
-                if ready & (waiters.list[i].direction.mask() | SHUTDOWN) != 0 {
-                    out.push(waiters.list.swap_remove(i).waker);
-                } else {
-                    i += 1;
-                }
+        // Acquire: pairs with the waiter's fetch_add on the readiness word
+        // (see the module docs); the set_readiness before this read it.
+        if self.list_len.load(Acquire) == 0 {
+            return;
+        }
+        let mut list = self.lock_list();
+        let mut i = 0;
+        while i < list.waiters.len() {
+            if ready & (list.waiters[i].direction.mask() | SHUTDOWN) != 0 {
+                out.push(list.waiters.swap_remove(i).waker);
+            } else {
+                i += 1;
             }
         }
+        self.list_len.store(list.waiters.len(), Relaxed);
     }
 
     /// Runtime shutdown: mark and return every waker.
@@ -210,6 +248,15 @@ impl ScheduledIo {
         self.set_readiness(0, SHUTDOWN);
         self.take_wakers(SHUTDOWN, out);
     }
+}
+
+/// The readiness in `word` satisfying `direction`, if any.
+fn ready_in(word: usize, direction: Direction) -> Option<ReadyEvent> {
+    let ready = word as u8 & (direction.mask() | SHUTDOWN);
+    (ready != 0).then_some(ReadyEvent {
+        ready,
+        tick: (word >> TICK_SHIFT) as u16,
+    })
 }
 
 #[cfg(all(test, not(loom)))]
