@@ -3,8 +3,9 @@
 //! thread-local it is installed in for the duration of `block_on`, the guard
 //! that installs and returns it, and choosing the next task to run.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::collections::VecDeque;
+use std::ptr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::thread::ThreadId;
@@ -24,36 +25,61 @@ pub(super) struct Core {
     pub(super) local_thread: Option<ThreadId>,
 }
 
-/// The core installed on this thread, and whose it is.
+/// The core installed on this thread, and whose it is. Nothing in it needs
+/// dropping, so the thread-local has no destructor to register and every
+/// access is a plain load or store (no "initialised / being destroyed"
+/// check): this is read on every wake and spawn.
 struct Current {
     /// Address of the `Handle` whose core is installed (0: none).
     handle: Cell<usize>,
-    core: RefCell<Option<Box<Core>>>,
+    /// The installed core (owned by its [`CoreGuard`]); null when none is
+    /// installed and while [`Handle::with_core`] lends it out, so a nested
+    /// call finds it busy instead of aliasing it.
+    core: Cell<*mut Core>,
 }
 
 thread_local! {
     static CURRENT: Current = const {
         Current {
             handle: Cell::new(0),
-            core: RefCell::new(None),
+            core: Cell::new(ptr::null_mut()),
         }
     };
 }
 
 impl Handle {
     /// Runs `f` on this scheduler's core if it is installed on this thread
-    /// and not borrowed; `None` otherwise.
+    /// and not lent out already; `None` otherwise.
+    #[inline]
     pub(super) fn with_core<R>(self: &Arc<Self>, f: impl FnOnce(&mut Core) -> R) -> Option<R> {
-        CURRENT
-            .try_with(|c| {
-                if c.handle.get() != self.addr() {
-                    return None;
-                }
-                let mut core = c.core.try_borrow_mut().ok()?;
-                core.as_mut().map(|core| f(core))
-            })
-            .ok()
-            .flatten()
+        /// Puts the lent core back, also if `f` panics.
+        struct Lend<'a> {
+            slot: &'a Cell<*mut Core>,
+            core: *mut Core,
+        }
+        impl Drop for Lend<'_> {
+            fn drop(&mut self) {
+                self.slot.set(self.core);
+            }
+        }
+        CURRENT.with(|c| {
+            if c.handle.get() != self.addr() {
+                return None;
+            }
+            let core = c.core.replace(ptr::null_mut());
+            if core.is_null() {
+                return None;
+            }
+            let lend = Lend {
+                slot: &c.core,
+                core,
+            };
+            // SAFETY: a non-null pointer in the thread-local is the live core
+            // of the `CoreGuard` installed on this thread (it clears the
+            // pointer before freeing or returning the core), and nulling it
+            // above makes this the only reference until `lend` puts it back.
+            Some(f(unsafe { &mut *lend.core }))
+        })
     }
 }
 
@@ -61,27 +87,36 @@ impl Handle {
 /// returns it to the slot (or drops it after shutdown).
 pub(super) struct CoreGuard<'a> {
     pub(super) handle: &'a Arc<Handle>,
+    /// The installed core, from `Box::into_raw`; freed or returned on drop.
+    core: *mut Core,
     /// The core (of another runtime) installed before, restored on drop:
     /// e.g. a runtime dropped inside another runtime's task.
-    prev: (usize, Option<Box<Core>>),
+    prev: (usize, *mut Core),
     pub(super) keep: bool,
 }
 
 impl<'a> CoreGuard<'a> {
     pub(super) fn install(handle: &'a Arc<Handle>, core: Box<Core>) -> CoreGuard<'a> {
-        let prev = CURRENT.with(|c| {
-            let old = c.core.replace(Some(core));
-            (c.handle.replace(handle.addr()), old)
-        });
+        let core = Box::into_raw(core);
+        let prev = CURRENT.with(|c| (c.handle.replace(handle.addr()), c.core.replace(core)));
         CoreGuard {
             handle,
+            core,
             prev,
             keep: true,
         }
     }
 
+    /// Runs `f` on the core. Only for the `block_on` loop and shutdown,
+    /// between task polls.
+    #[inline]
     pub(super) fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
-        CURRENT.with(|c| f(c.core.borrow_mut().as_mut().expect("the core is installed")))
+        // SAFETY: `self.core` lives until `drop`. The only other way to the
+        // core is `Handle::with_core`, which runs inside task polls and
+        // wakes on this thread and returns before the loop goes on; the
+        // loop's closures (queue and driver moves) never poll, wake or
+        // spawn, so no two references to the core are alive at once.
+        f(unsafe { &mut *self.core })
     }
 
     pub(super) fn next_task(&self) -> Option<Notified> {
@@ -125,17 +160,18 @@ fn pop_inject(handle: &Handle) -> Option<Incoming> {
 
 impl Drop for CoreGuard<'_> {
     fn drop(&mut self) {
-        let (prev_handle, prev_core) = (self.prev.0, self.prev.1.take());
-        let core = CURRENT.with(|c| {
+        let (prev_handle, prev_core) = self.prev;
+        CURRENT.with(|c| {
             c.handle.set(prev_handle);
-            c.core.replace(prev_core)
+            c.core.set(prev_core);
         });
-        if let Some(core) = core {
-            if self.keep {
-                self.handle.return_core(core);
-            } else {
-                drop(core);
-            }
+        // SAFETY: the pointer came from `Box::into_raw` in `install` and the
+        // thread-local no longer holds it, so this is its only owner.
+        let core = unsafe { Box::from_raw(self.core) };
+        if self.keep {
+            self.handle.return_core(core);
+        } else {
+            drop(core);
         }
     }
 }
