@@ -1,7 +1,9 @@
 //! The per-thread runtime context: which runtime's [`Handle`](super::Handle)
 //! is current (for `Handle::current`, `eddy::spawn`, I/O and timers),
 //! whether a `block_on` is running on this thread (nesting one is a bug we
-//! report), the cooperative budget and the id of the task being polled.
+//! report), whether the thread may block (so the `blocking_*` methods of
+//! `eddy::sync` know when to refuse), the cooperative budget and the id of
+//! the task being polled.
 
 use std::cell::{Cell, RefCell};
 
@@ -14,6 +16,10 @@ struct Context {
     handle: RefCell<Option<scheduler::Handle>>,
     /// A `block_on` is running on this thread.
     in_block_on: Cell<bool>,
+    /// Blocking is allowed here even though a runtime is current: a
+    /// blocking-pool thread running a `spawn_blocking` closure, or the
+    /// closure of `block_in_place`.
+    may_block: Cell<bool>,
 }
 
 /// The per-poll state, read several times per task poll: kept apart from
@@ -30,6 +36,7 @@ thread_local! {
         Context {
             handle: RefCell::new(None),
             in_block_on: Cell::new(false),
+            may_block: Cell::new(false),
         }
     };
     static POLL: PollContext = const {
@@ -122,6 +129,37 @@ pub(crate) struct ExitBlockOnGuard {
 impl Drop for ExitBlockOnGuard {
     fn drop(&mut self) {
         let _ = CONTEXT.try_with(|c| c.in_block_on.set(self.prev));
+    }
+}
+
+/// Whether the calling thread may block (park, wait on a lock): true on a
+/// thread with no runtime current, and where [`allow_blocking`] says so
+/// (blocking-pool threads, `block_in_place`); false on a thread that runs
+/// tasks or a `block_on`, where blocking would stall the runtime.
+pub(crate) fn may_block() -> bool {
+    CONTEXT
+        .try_with(|c| c.may_block.get() || c.handle.borrow().is_none())
+        .unwrap_or(true)
+}
+
+/// Marks this thread as allowed to block until the guard drops (which
+/// restores the previous mark).
+pub(crate) fn allow_blocking() -> AllowBlockingGuard {
+    let prev = CONTEXT
+        .try_with(|c| c.may_block.replace(true))
+        .unwrap_or(false);
+    AllowBlockingGuard { prev }
+}
+
+/// Restores the "may block" mark on drop.
+#[derive(Debug)]
+pub(crate) struct AllowBlockingGuard {
+    prev: bool,
+}
+
+impl Drop for AllowBlockingGuard {
+    fn drop(&mut self) {
+        let _ = CONTEXT.try_with(|c| c.may_block.set(self.prev));
     }
 }
 

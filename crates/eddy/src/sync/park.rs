@@ -44,7 +44,7 @@ pub(crate) fn block_on<F: Future>(method: &str, future: F) -> F::Output {
 
 /// Panics with a clear message if the calling thread runs an Eddy runtime.
 fn assert_outside_runtime(method: &str) {
-    if crate::runtime::Handle::try_current().is_ok() {
+    if !crate::runtime::context::may_block() {
         panic!(
             "{method} was called from inside an Eddy runtime: it would block the thread that runs \
              the tasks; use the async method (`.await`) or call it from a plain thread"

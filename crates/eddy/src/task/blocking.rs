@@ -129,6 +129,9 @@ impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
             .expect("a blocking task is polled once: it never returns Pending");
         let handle = self.handle.take();
         let _current = handle.as_ref().map(context::set_current);
+        // A pool thread runs no tasks: the closure may block, including on
+        // `eddy::sync`'s `blocking_*` methods.
+        let _may_block = context::allow_blocking();
         Poll::Ready(f())
     }
 }

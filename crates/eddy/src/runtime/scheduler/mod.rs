@@ -130,5 +130,8 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
              thread."
         );
     }
+    // `f` is the caller's declared blocking section: `eddy::sync`'s
+    // `blocking_*` methods are allowed in it.
+    let _may_block = super::context::allow_blocking();
     multi_thread::block_in_place(f)
 }
