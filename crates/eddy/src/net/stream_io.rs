@@ -69,7 +69,7 @@ where
 /// waker is registered before the final re-check, so an event that lands
 /// between the failed operation and the registration is either seen by the
 /// re-check or wakes the task (`tests/loom_io.rs` models both).
-#[inline]
+#[inline(always)]
 fn poll_transfer<E: Source>(
     io: &PollEvented<E>,
     cx: &mut Context<'_>,

@@ -102,6 +102,7 @@ impl ScheduledIo {
     }
 
     /// Adds readiness seen by the reactor at `tick`.
+    #[inline]
     pub(crate) fn set_readiness(&self, tick: u16, ready: u8) {
         let mut curr = self.readiness.load(Acquire);
         loop {
@@ -215,6 +216,7 @@ impl ScheduledIo {
     /// Moves the wakers interested in `ready` into `out` (woken by the
     /// caller after it releases its locks). Call after
     /// [`set_readiness`](Self::set_readiness).
+    #[inline]
     pub(crate) fn take_wakers(&self, ready: u8, out: &mut Vec<Waker>) {
         if ready & (Direction::Read.mask() | SHUTDOWN) != 0
             && let Some(w) = self.reader.take()

@@ -53,33 +53,32 @@ impl Handle {
     #[inline]
     pub(super) fn with_core<R>(self: &Arc<Self>, f: impl FnOnce(&mut Core) -> R) -> Option<R> {
         /// Puts the lent core back, also if `f` panics.
-        struct Lend<'a> {
-            slot: &'a Cell<*mut Core>,
-            core: *mut Core,
-        }
-        impl Drop for Lend<'_> {
+        struct Lend(*mut Core);
+        impl Drop for Lend {
+            #[inline]
             fn drop(&mut self) {
-                self.slot.set(self.core);
+                CURRENT.with(|c| c.core.set(self.0));
             }
         }
-        CURRENT.with(|c| {
-            if c.handle.get() != self.addr() {
-                return None;
+        // Two small thread-local accesses rather than one around `f`, so
+        // both inline into the caller (the wake path runs this per event).
+        let addr = self.addr();
+        let core = CURRENT.with(|c| {
+            if c.handle.get() == addr {
+                c.core.replace(ptr::null_mut())
+            } else {
+                ptr::null_mut()
             }
-            let core = c.core.replace(ptr::null_mut());
-            if core.is_null() {
-                return None;
-            }
-            let lend = Lend {
-                slot: &c.core,
-                core,
-            };
-            // SAFETY: a non-null pointer in the thread-local is the live core
-            // of the `CoreGuard` installed on this thread (it clears the
-            // pointer before freeing or returning the core), and nulling it
-            // above makes this the only reference until `lend` puts it back.
-            Some(f(unsafe { &mut *lend.core }))
-        })
+        });
+        if core.is_null() {
+            return None;
+        }
+        let lend = Lend(core);
+        // SAFETY: a non-null pointer in the thread-local is the live core
+        // of the `CoreGuard` installed on this thread (it clears the
+        // pointer before freeing or returning the core), and nulling it
+        // above makes this the only reference until `lend` puts it back.
+        Some(f(unsafe { &mut *lend.0 }))
     }
 }
 

@@ -109,8 +109,14 @@ impl Schedule for Arc<Handle> {
     }
 
     fn schedule(&self, task: Notified) {
+        // On this runtime's thread (the usual case: a wake from the reactor
+        // or from another task) the queue is the core's, with no lock.
         let mut task = Some(task);
-        self.with_core(|core| core.run_queue.push_back(task.take().expect("taken once")));
+        self.with_core(|core| {
+            if let Some(task) = task.take() {
+                core.run_queue.push_back(task);
+            }
+        });
         if let Some(task) = task {
             self.push_remote(Incoming::Woken(task));
         }
