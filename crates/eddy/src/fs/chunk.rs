@@ -1,7 +1,7 @@
 //! The chunk buffer of a [`File`](super::File): one bounded `Vec` that
 //! travels to the blocking pool with each operation and back.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 
 /// The chunk buffer: `data[pos..]` is read-ahead not yet returned, or
 /// bytes waiting to be written.
@@ -55,13 +55,21 @@ impl Buf {
 }
 
 /// Appends up to `max` bytes from `file` to `data` (reading into spare
-/// capacity: nothing is zeroed). `Ok(0)` at the end of the file.
+/// capacity: nothing is zeroed). `Ok(0)` at the end of the file. Room is
+/// only added when `data` has none left, so a vector sized for the whole file
+/// up front (see [`reserve_rest_of_file`]) is never reallocated.
 pub(super) fn read_append(
     file: &std::fs::File,
     data: &mut Vec<u8>,
     max: usize,
 ) -> io::Result<usize> {
-    data.reserve(max);
+    let spare = data.capacity() - data.len();
+    let max = if spare == 0 {
+        data.reserve(max);
+        max
+    } else {
+        max.min(spare)
+    };
     let mut limited = file.take(max as u64);
     loop {
         match limited.read_to_end(data) {
@@ -69,4 +77,36 @@ pub(super) fn read_append(
             other => return other,
         }
     }
+}
+
+/// Makes room in `data` for the rest of `file` (its size minus the current
+/// position) plus one byte, so the read that finds the end needs no more
+/// room; asks for huge pages when that is large. A file whose size cannot be
+/// learned (a pipe, a device) gets no reservation: chunks grow the vector.
+pub(super) fn reserve_rest_of_file(file: &std::fs::File, data: &mut Vec<u8>) {
+    let Ok(metadata) = file.metadata() else {
+        return;
+    };
+    if !metadata.is_file() {
+        return;
+    }
+    let Ok(position) = (&*file).stream_position() else {
+        return;
+    };
+    let Ok(rest) = usize::try_from(metadata.len().saturating_sub(position)) else {
+        return;
+    };
+    if data.try_reserve_exact(rest.saturating_add(1)).is_ok() {
+        super::sys::advise_huge_pages(data, rest);
+    }
+}
+
+/// Reads the whole file at `path` into a vector sized from its metadata (as
+/// `std::fs::read`, plus the huge-page hint for large files).
+pub(super) fn read_whole(path: &std::path::Path) -> io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let mut data = Vec::new();
+    reserve_rest_of_file(&file, &mut data);
+    (&file).read_to_end(&mut data)?;
+    Ok(data)
 }

@@ -35,7 +35,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use super::chunk::{Buf, read_append};
+use super::chunk::{Buf, read_append, reserve_rest_of_file};
 use super::{OpenOptions, asyncify, path_error};
 use crate::task::{JoinHandle, spawn_blocking};
 
@@ -298,9 +298,11 @@ impl File {
     }
 
     /// Reads to the end of the file, appending to `buf`; returns the bytes
-    /// appended. Faster than the generic `AsyncReadExt::read_to_end`: each
-    /// trip to the pool appends up to the max buffer size straight into the
-    /// vector (no zeroing, and no copy at all when `buf` starts empty).
+    /// appended. Faster than the generic `AsyncReadExt::read_to_end`: the
+    /// first trip to the pool sizes the vector for the rest of the file
+    /// (huge pages for a large one, on Linux), then each trip appends up to
+    /// the max buffer size straight into it (no zeroing, no reallocation,
+    /// and no copy at all when `buf` starts empty).
     ///
     /// Cancel safety: if the future is dropped, `buf` keeps what it had
     /// before the call and the bytes read so far stay in the file's buffer,
@@ -332,10 +334,17 @@ impl File {
             chunk.data.drain(..chunk.pos);
         }
         chunk.pos = 0;
+        let mut first_trip = true;
         loop {
             let std = self.std.clone();
             let max = self.max_buf_size;
+            let reserve = std::mem::take(&mut first_trip);
             self.state = State::Busy(spawn_blocking(move || {
+                if reserve {
+                    // Room for the whole rest once: no reallocation on the
+                    // way, and huge pages for a large file.
+                    reserve_rest_of_file(&std, &mut chunk.data);
+                }
                 let result = read_append(&std, &mut chunk.data, max);
                 (Operation::Read(result), chunk)
             }));
