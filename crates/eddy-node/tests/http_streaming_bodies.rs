@@ -194,7 +194,7 @@ fn an_unread_body_is_skipped_and_the_next_request_served() {
     let response = raw_exchange(
         move |req, res| {
             u.borrow_mut().push(req.url().to_owned());
-            res.end(req.url().to_owned());
+            res.end(req.url());
         },
         request,
     );

@@ -10,7 +10,6 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::io::Write as _;
 use std::rc::Rc;
 
 use super::conn::{self, Conn};
@@ -64,16 +63,18 @@ impl ResponseState {
 
     /// Removes the line of header `name`, if set.
     fn remove_field(&mut self, name: &str) {
+        let name = name.as_bytes();
         let mut start = 0;
         while start < self.fields.len() {
-            let end = self.fields[start..]
-                .windows(2)
-                .position(|w| w == b"\r\n")
-                .map_or(self.fields.len(), |p| start + p + 2);
-            let line = &self.fields[start..end];
-            let same = line.len() > name.len()
-                && line[name.len()] == b':'
-                && line[..name.len()].eq_ignore_ascii_case(name.as_bytes());
+            let rest = &self.fields[start..];
+            let end = start
+                + rest
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(rest.len(), |p| p + 1);
+            let same = rest.len() > name.len()
+                && rest[name.len()] == b':'
+                && rest[..name.len()].eq_ignore_ascii_case(name);
             if same {
                 self.fields.drain(start..end);
                 return;
@@ -86,12 +87,21 @@ impl ResponseState {
     /// body length when the whole body is known (`end` without `write`).
     fn head_into(&mut self, out: &mut Vec<u8>, length: Option<usize>) {
         self.head_sent = true;
-        // Writing into a Vec cannot fail.
-        let _ = write!(out, "HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
+        if self.status == 200 {
+            out.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
+        } else {
+            out.extend_from_slice(b"HTTP/1.1 ");
+            push_decimal(out, u64::from(self.status));
+            out.push(b' ');
+            out.extend_from_slice(reason(self.status).as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
         out.extend_from_slice(&self.fields);
         match length {
             Some(n) if !self.has_length => {
-                let _ = write!(out, "Content-Length: {n}\r\n");
+                out.extend_from_slice(b"Content-Length: ");
+                push_decimal(out, n as u64);
+                out.extend_from_slice(b"\r\n");
             }
             _ if self.chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
             _ => {}
@@ -103,6 +113,21 @@ impl ResponseState {
         }
         out.extend_from_slice(b"\r\n");
     }
+}
+
+/// Appends `n` in decimal (no formatting machinery on the hot path).
+fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// The answer to a [`Request`](super::Request) (Node's
@@ -124,9 +149,45 @@ impl fmt::Debug for Response {
     }
 }
 
-/// True if `s` may go into a header line as is (no CR, LF or NUL).
-fn header_safe(s: &str) -> bool {
-    !s.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0))
+/// Bytes allowed in a header name: visible ASCII except `:` (a lookup
+/// table: one load per byte on the hot path).
+static NAME_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = b'!';
+    while b < 0x7f {
+        table[b as usize] = b != b':';
+        b += 1;
+    }
+    table
+};
+
+/// Bytes allowed in a header value: tab, visible ASCII, space and
+/// obs-text; no CR, LF, NUL or other control characters.
+static VALUE_BYTE: [bool; 256] = {
+    let mut table = [true; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b == b'\t' as usize;
+        b += 1;
+    }
+    table[0x7f] = false;
+    table
+};
+
+/// True if `name` is a header name that cannot split a response (no
+/// control characters, separators `:` or spaces).
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .fold(true, |ok, b| ok & NAME_BYTE[usize::from(b)])
+}
+
+/// True if `value` may go into a header line as is (no CR, LF or NUL).
+fn valid_value(value: &str) -> bool {
+    value
+        .bytes()
+        .fold(true, |ok, b| ok & VALUE_BYTE[usize::from(b)])
 }
 
 impl Response {
@@ -154,11 +215,12 @@ impl Response {
     }
 
     /// Sets a header, replacing one of the same name; ignored once the head
-    /// is sent, and (as Node refuses them) for a name or value holding CR,
-    /// LF or NUL, which could split the response.
+    /// is sent, and (as Node refuses them) for a name holding spaces, `:` or
+    /// control characters or a value holding control characters other than
+    /// tab (CR or LF could split the response).
     pub fn set_header(&self, name: &str, value: impl AsRef<str>) -> &Self {
         let value = value.as_ref();
-        if name.is_empty() || !header_safe(name) || name.contains(':') || !header_safe(value) {
+        if !valid_name(name) || !valid_value(value) {
             return self;
         }
         self.with_open(|c| {
@@ -166,8 +228,10 @@ impl Response {
             if res.head_sent {
                 return;
             }
-            res.remove_field(name);
-            if name.eq_ignore_ascii_case("content-length") {
+            if !res.fields.is_empty() {
+                res.remove_field(name);
+            }
+            if name.len() == 14 && name.eq_ignore_ascii_case("content-length") {
                 res.has_length = true;
             }
             res.fields.extend_from_slice(name.as_bytes());
@@ -287,6 +351,30 @@ mod tests {
         let mut out = Vec::new();
         state.head_into(&mut out, Some(2));
         assert!(!String::from_utf8(out).unwrap().contains("Connection"));
+    }
+
+    #[test]
+    fn status_lines_and_lengths_are_formatted_by_hand() {
+        let mut state = ResponseState::default();
+        state.start(false, false, false);
+        state.status = 404;
+        let mut out = Vec::new();
+        state.head_into(&mut out, Some(1234567));
+        assert_eq!(
+            out,
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 1234567\r\nConnection: close\r\n\r\n"
+        );
+        let mut out = Vec::new();
+        push_decimal(&mut out, 0);
+        assert_eq!(out, b"0");
+    }
+
+    #[test]
+    fn unsafe_header_names_and_values_are_refused() {
+        assert!(valid_name("X-Test") && valid_value("a b\tc"));
+        assert!(!valid_name("") && !valid_name("X: y") && !valid_name("X Y"));
+        assert!(!valid_value("a\r\nInjected: 1") && !valid_value("a\0"));
+        assert!(!valid_value("\x7f") && valid_value("caf\u{e9}"));
     }
 
     #[test]
