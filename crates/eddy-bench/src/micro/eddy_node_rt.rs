@@ -65,8 +65,10 @@ impl TimerRun {
         if self.fired.get() == n
             && let Some((start, registered, rss0, rss1)) = self.marks.get()
         {
-            // Whole milliseconds: the last deadline is the last one set.
-            let last = Duration::from_millis((n - 1) * 1000 / n);
+            // A delay counts from its set_timeout call (as in Node), so the
+            // last deadline is the last delay after registering ended, not
+            // after `start` (the harness adds `last` to `start`).
+            let last = Duration::from_millis((n - 1) * 1000 / n) + (registered - start);
             let figures =
                 timer_figures_with_last(n, start, registered, (rss0, rss1), Instant::now(), last);
             *self.out.borrow_mut() = Some(figures);
