@@ -118,19 +118,32 @@ impl<'a> CoreGuard<'a> {
         f(unsafe { &mut *self.core })
     }
 
+    /// The next task to run: the local queue's head, except every
+    /// `GLOBAL_QUEUE_INTERVAL` ticks (or when the local queue is empty)
+    /// when the inject queue goes first.
+    #[inline]
     pub(super) fn next_task(&self) -> Option<Notified> {
-        let handle = self.handle;
-        let incoming = self.with_core(|core| {
+        let local = self.with_core(|core| {
             core.tick = core.tick.wrapping_add(1);
             if core.tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) {
-                pop_inject(handle).or_else(|| core.run_queue.pop_front().map(Incoming::Woken))
+                None
             } else {
-                core.run_queue
-                    .pop_front()
-                    .map(Incoming::Woken)
-                    .or_else(|| pop_inject(handle))
+                core.run_queue.pop_front()
             }
-        })?;
+        });
+        match local {
+            Some(task) => Some(task),
+            None => self.next_task_slow(),
+        }
+    }
+
+    /// [`next_task`](Self::next_task) off the fast path: the inject queue
+    /// first, then the local queue; binds a task spawned off the core.
+    #[cold]
+    fn next_task_slow(&self) -> Option<Notified> {
+        let handle = self.handle;
+        let incoming = pop_inject(handle)
+            .or_else(|| self.with_core(|core| core.run_queue.pop_front().map(Incoming::Woken)))?;
         match incoming {
             Incoming::Woken(notified) => Some(notified),
             Incoming::Spawned(task, notified) => {
