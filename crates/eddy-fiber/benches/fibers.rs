@@ -1,8 +1,9 @@
 //! Fiber micro-benchmarks against the peers, in the same run:
 //!
 //! * `switch_round_trip`: the bare switch into a fiber and back
-//!   (`eddy_raw_switch`, no scheduler), against corosensei's `resume` +
-//!   `suspend` (also two switches).
+//!   (`eddy_raw_switch`, no scheduler; `..._without_fp_control` is the
+//!   switch of runtimes built with `preserve_fp_control(false)`), against
+//!   corosensei's `resume` + `suspend` (also two switches).
 //! * `yield_two_fibers`: one yield while two fibers alternate, against may
 //!   coroutines on one worker.
 //! * `spawn_join`: create a fiber running an empty closure and join it,
@@ -15,8 +16,11 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
-fn eddy_two_fibers_yielding(iters: u64) -> Duration {
-    let rt = eddy_fiber::Runtime::new().unwrap();
+fn eddy_two_fibers_yielding(iters: u64, preserve_fp_control: bool) -> Duration {
+    let rt = eddy_fiber::Runtime::builder()
+        .preserve_fp_control(preserve_fp_control)
+        .build()
+        .unwrap();
     rt.block_on(move || {
         let start = Instant::now();
         let a = eddy_fiber::spawn(move || {
@@ -58,6 +62,11 @@ fn switch_round_trip(c: &mut Criterion) {
     g.bench_function("eddy_raw_switch", |b| {
         b.iter_custom(|iters| eddy_fiber::raw_switch::switch_round_trips(iters).unwrap())
     });
+    g.bench_function("eddy_raw_switch_without_fp_control", |b| {
+        b.iter_custom(|iters| {
+            eddy_fiber::raw_switch::switch_round_trips_without_fp_control(iters).unwrap()
+        })
+    });
     g.bench_function("corosensei", |b| {
         let mut coroutine = corosensei::Coroutine::new(|yielder, ()| {
             loop {
@@ -73,7 +82,10 @@ fn yield_two_fibers(c: &mut Criterion) {
     let mut g = c.benchmark_group("yield_two_fibers");
     // Per yield: both fibers yield `iters` times, so divide by two.
     g.bench_function("eddy_fiber", |b| {
-        b.iter_custom(|iters| eddy_two_fibers_yielding(iters.div_ceil(2)))
+        b.iter_custom(|iters| eddy_two_fibers_yielding(iters.div_ceil(2), true))
+    });
+    g.bench_function("eddy_fiber_without_fp_control", |b| {
+        b.iter_custom(|iters| eddy_two_fibers_yielding(iters.div_ceil(2), false))
     });
     g.bench_function("may", |b| {
         b.iter_custom(|iters| may_two_coroutines_yielding(iters.div_ceil(2)))

@@ -94,6 +94,7 @@ fn start_host() -> io::Result<Rc<Scheduler>> {
     let scheduler = Rc::new(Scheduler::new(&Config {
         stack_size: DEFAULT_STACK_SIZE,
         stack_pool_size: 256,
+        preserve_fp_control: true,
     })?);
     let queue = AsyncFd::with_interest(QueueFd(scheduler.io.raw_fd()), Interest::READABLE)
         .map_err(|e| {

@@ -80,7 +80,9 @@
 //! # Guarantees
 //!
 //! * Each fiber starts with the default floating-point environment and
-//!   keeps its own (the switch saves MXCSR / the x87 control word, or FPCR).
+//!   keeps its own (the switch saves MXCSR / the x87 control word, or FPCR),
+//!   unless the runtime was built with
+//!   [`RuntimeBuilder::preserve_fp_control`]`(false)`.
 //! * A stack overflow hits a guard page and is reported on stderr as
 //!   `fiber stack overflow` with the fiber's name, then the process aborts.
 //! * A panic in a fiber is caught at its base and returned by

@@ -23,7 +23,7 @@ struct PingPong {
 /// `pp` is a live `PingPong` whose other slot holds the stack pointer of
 /// the suspended side; `caller_side` says which slot is ours.
 #[inline(never)]
-unsafe fn pump(pp: *mut PingPong, caller_side: bool, iters: u64) {
+unsafe fn pump<const FP_CONTROL: bool>(pp: *mut PingPong, caller_side: bool, iters: u64) {
     for _ in 0..iters {
         // SAFETY: see the function's contract; the other side is suspended
         // at the pointer in its slot, on a stack that is still mapped.
@@ -33,7 +33,11 @@ unsafe fn pump(pp: *mut PingPong, caller_side: bool, iters: u64) {
             } else {
                 (&raw mut (*pp).fiber, (*pp).caller)
             };
-            arch::switch(save, resume);
+            if FP_CONTROL {
+                arch::switch(save, resume);
+            } else {
+                arch::switch_without_fp_control(save, resume);
+            }
         }
     }
 }
@@ -44,16 +48,28 @@ unsafe fn pump(pp: *mut PingPong, caller_side: bool, iters: u64) {
 ///
 /// `arg` is the `PingPong` that `switch_round_trips` keeps alive (and
 /// pinned in a box) for as long as this fiber can run.
-unsafe extern "C" fn bounce(arg: *mut u8) -> ! {
+unsafe extern "C" fn bounce<const FP_CONTROL: bool>(arg: *mut u8) -> ! {
     loop {
         // SAFETY: see the function's contract; the caller is suspended.
-        unsafe { pump(arg.cast(), false, u64::MAX) };
+        unsafe { pump::<FP_CONTROL>(arg.cast(), false, u64::MAX) };
     }
 }
 
-/// Times `iters` round trips (switch into a fiber and back).
+/// Times `iters` round trips (switch into a fiber and back) with the
+/// default switch, which saves the FP control words.
 #[doc(hidden)]
 pub fn switch_round_trips(iters: u64) -> io::Result<Duration> {
+    round_trips::<true>(iters)
+}
+
+/// Times `iters` round trips with the switch of runtimes built with
+/// `preserve_fp_control(false)`.
+#[doc(hidden)]
+pub fn switch_round_trips_without_fp_control(iters: u64) -> io::Result<Duration> {
+    round_trips::<false>(iters)
+}
+
+fn round_trips<const FP_CONTROL: bool>(iters: u64) -> io::Result<Duration> {
     let stack = FiberStack::new(MIN_STACK_SIZE)?;
     let mut pp = Box::new(PingPong {
         caller: std::ptr::null_mut(),
@@ -62,13 +78,13 @@ pub fn switch_round_trips(iters: u64) -> io::Result<Duration> {
     let arg = (&raw mut *pp).cast::<u8>();
     // SAFETY: the top of a fresh stack we own; `bounce` gets the boxed
     // PingPong, which outlives every switch below.
-    pp.fiber = unsafe { arch::init_stack(stack.top().as_ptr(), bounce, arg) };
+    pp.fiber = unsafe { arch::init_stack(stack.top().as_ptr(), bounce::<FP_CONTROL>, arg) };
     // The first switch starts the fiber (off the clock).
     // SAFETY: the fiber is at its initial frame; `pp` is live.
-    unsafe { pump(&raw mut *pp, true, 1) };
+    unsafe { pump::<FP_CONTROL>(&raw mut *pp, true, 1) };
     let start = Instant::now();
     // SAFETY: the fiber is suspended in `pump`; `pp` is live.
-    unsafe { pump(&raw mut *pp, true, iters) };
+    unsafe { pump::<FP_CONTROL>(&raw mut *pp, true, iters) };
     let elapsed = start.elapsed();
     // The fiber stays suspended in `pump`, which owns nothing: dropping its
     // stack loses no destructor.

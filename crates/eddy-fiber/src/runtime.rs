@@ -130,6 +130,7 @@ impl RuntimeBuilder {
             config: Config {
                 stack_size: DEFAULT_STACK_SIZE,
                 stack_pool_size: 256,
+                preserve_fp_control: true,
             },
         }
     }
@@ -145,6 +146,40 @@ impl RuntimeBuilder {
     /// immediate reuse; beyond that their pages go back to the kernel.
     pub fn stack_pool_size(mut self, stacks: usize) -> RuntimeBuilder {
         self.config.stack_pool_size = stacks;
+        self
+    }
+
+    /// Whether each fiber keeps its own floating-point control state
+    /// (default `true`).
+    ///
+    /// With `true`, every switch saves and restores what the ABI makes
+    /// callee-saved besides the registers: on x86_64 the MXCSR control bits
+    /// (SSE rounding mode, exception masks, flush-to-zero) and the x87
+    /// control word; on aarch64 `FPCR`. A fiber may change its rounding
+    /// mode and other fibers never see it, and each fiber starts with the
+    /// default environment. Reading MXCSR (`stmxcsr`) is slow on some CPUs
+    /// (~4 ns on the AMD EPYC measured in the README), so this costs
+    /// about that much per switch.
+    ///
+    /// With `false`, switches leave those control registers alone, as
+    /// corosensei and may do: they belong to the thread, not the fiber, and
+    /// fibers start with whatever the thread has. The contract: **no fiber
+    /// of this runtime changes the rounding mode, the FP exception masks,
+    /// flush-to-zero / denormals-are-zero, or the x87 precision**, or if
+    /// it does, it restores them before it can park, yield or finish. A
+    /// fiber breaking it changes floating-point results of whichever fibers
+    /// run after it on the thread (never memory safety: all integer and FP
+    /// callee-saved registers are still saved, and `d8`-`d15` on aarch64).
+    ///
+    /// ```
+    /// let rt = eddy_fiber::Runtime::builder()
+    ///     .preserve_fp_control(false)
+    ///     .build()?;
+    /// assert_eq!(rt.block_on(|| eddy_fiber::spawn(|| 0.1 + 0.2).join().unwrap()), 0.1 + 0.2);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn preserve_fp_control(mut self, preserve: bool) -> RuntimeBuilder {
+        self.config.preserve_fp_control = preserve;
         self
     }
 

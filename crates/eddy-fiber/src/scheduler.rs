@@ -83,6 +83,9 @@ pub(crate) struct Cancelled;
 pub(crate) struct Config {
     pub(crate) stack_size: usize,
     pub(crate) stack_pool_size: usize,
+    /// Whether switches save and restore the FP control word(s) (see
+    /// `RuntimeBuilder::preserve_fp_control`).
+    pub(crate) preserve_fp_control: bool,
 }
 
 pub(crate) struct Scheduler {
@@ -107,6 +110,8 @@ pub(crate) struct Scheduler {
     pub(crate) remote_waiting: Cell<usize>,
     deadlocked: Cell<bool>,
     shutting_down: Cell<bool>,
+    /// Switch with `arch::switch` (true) or `arch::switch_without_fp_control`.
+    preserve_fp_control: bool,
     /// The waker of the eddy task hosting this scheduler, if it is hosted.
     pub(crate) host_waker: RefCell<Option<Waker>>,
 }
@@ -227,6 +232,7 @@ impl Scheduler {
             remote_waiting: Cell::new(0),
             deadlocked: Cell::new(false),
             shutting_down: Cell::new(false),
+            preserve_fp_control: config.preserve_fp_control,
             host_waker: RefCell::new(None),
         })
     }
@@ -384,8 +390,17 @@ impl Scheduler {
         // other owners (or `dead`) while it is suspended; `resume` is the
         // stack pointer `next` saved when it switched away (or its initial
         // frame), and `next` has not run since: only the run queue hands
-        // out contexts, and each is in it at most once.
-        unsafe { arch::switch(save, resume) };
+        // out contexts, and each is in it at most once. Every context of
+        // this runtime switches through the same one of the two functions
+        // (the flag never changes), so without FP control none of them
+        // relies on it (the contract of `preserve_fp_control(false)`).
+        unsafe {
+            if self.preserve_fp_control {
+                arch::switch(save, resume)
+            } else {
+                arch::switch_without_fp_control(save, resume)
+            }
+        };
         self.reap();
     }
 

@@ -38,29 +38,66 @@ thread_local! {
     static YIELD_INSIDE: Cell<bool> = const { Cell::new(false) };
 }
 
+/// Both switches: the default one and the one without FP control words.
+fn runtimes() -> [Runtime; 2] {
+    [true, false].map(|preserve| {
+        Runtime::builder()
+            .preserve_fp_control(preserve)
+            .build()
+            .unwrap()
+    })
+}
+
 #[test]
 fn values_in_registers_survive_yields() {
     // Reference values without any switching.
     let expected: Vec<_> = (0..8).map(mixed_work).collect();
-    let rt = Runtime::new().unwrap();
-    let got = rt.block_on(|| {
-        YIELD_INSIDE.with(|y| y.set(true));
-        let handles: Vec<_> = (0..8).map(|seed| spawn(move || mixed_work(seed))).collect();
-        let got: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-        YIELD_INSIDE.with(|y| y.set(false));
-        got
-    });
-    assert_eq!(got, expected);
+    for rt in runtimes() {
+        let got = rt.block_on(|| {
+            YIELD_INSIDE.with(|y| y.set(true));
+            let handles: Vec<_> = (0..8).map(|seed| spawn(move || mixed_work(seed))).collect();
+            let got: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+            YIELD_INSIDE.with(|y| y.set(false));
+            got
+        });
+        assert_eq!(got, expected);
+    }
+}
+
+extern "C" fn yield_from_asm() {
+    yield_now();
+}
+
+/// Runs `regs_after_yield(base)` 20 times in each of 4 fibers per runtime
+/// and checks every value against `expected(base)`.
+fn check_registers_in_fibers<const N: usize>(
+    regs_after_yield: fn(u64) -> [u64; N],
+    expected: fn(u64) -> [u64; N],
+) {
+    for rt in runtimes() {
+        rt.block_on(move || {
+            let handles: Vec<_> = (1..=4u64)
+                .map(|i| {
+                    spawn(move || {
+                        (0..20)
+                            .map(|_| regs_after_yield(i << 40))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for (i, h) in (1..=4u64).zip(handles) {
+                for regs in h.join().unwrap() {
+                    assert_eq!(regs, expected(i << 40));
+                }
+            }
+        });
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
 mod x86_64 {
     use super::*;
     use std::arch::asm;
-
-    extern "C" fn yield_from_asm() {
-        yield_now();
-    }
 
     /// Loads known values into rbx, rbp-free r12..r15, yields from inside
     /// the asm block (so nothing but the switch can preserve them), and
@@ -115,23 +152,8 @@ mod x86_64 {
 
     #[test]
     fn callee_saved_registers_survive_switches() {
-        let rt = Runtime::new().unwrap();
-        rt.block_on(|| {
-            let handles: Vec<_> = (1..=4u64)
-                .map(|i| {
-                    spawn(move || {
-                        (0..20)
-                            .map(|_| callee_saved_after_yield(i << 40))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            for (i, h) in (1..=4u64).zip(handles) {
-                let base = i << 40;
-                for regs in h.join().unwrap() {
-                    assert_eq!(regs, [base + 1, base + 2, base + 3, base + 4, base + 5]);
-                }
-            }
+        check_registers_in_fibers(callee_saved_after_yield, |base| {
+            [base + 1, base + 2, base + 3, base + 4, base + 5]
         });
     }
 
@@ -171,6 +193,123 @@ mod x86_64 {
                 assert_eq!(third, nearest);
             }
             assert_eq!(mxcsr() & 0x6000, 0, "the main fiber is unaffected");
+        });
+    }
+}
+
+#[cfg(target_arch = "aarch64")]
+mod aarch64 {
+    use super::*;
+    use std::arch::asm;
+
+    /// Loads known values into x19-x28 and d8-d15, yields from inside the
+    /// asm block (so nothing but the switch can preserve them), and reads
+    /// them back (the d registers as their bit patterns).
+    fn callee_saved_after_yield(base: u64) -> [u64; 18] {
+        let mut x = [0u64; 10];
+        let mut d = [0u64; 8];
+        // SAFETY: the asm saves and restores x19 itself (LLVM reserves it)
+        // in a 16-byte stack slot, keeps sp aligned, declares x20-x28,
+        // v8-v15 and every caller-saved register clobbered, and calls an
+        // extern "C" fn; `x` and `d` are valid for the stores at the end.
+        unsafe {
+            asm!(
+                "str x19, [sp, #-16]!",
+                "mov x19, x0",
+                "add x20, x0, #1", "add x21, x0, #2", "add x22, x0, #3",
+                "add x23, x0, #4", "add x24, x0, #5", "add x25, x0, #6",
+                "add x26, x0, #7", "add x27, x0, #8", "add x28, x0, #9",
+                "add x9, x0, #10", "fmov d8, x9",
+                "add x9, x0, #11", "fmov d9, x9",
+                "add x9, x0, #12", "fmov d10, x9",
+                "add x9, x0, #13", "fmov d11, x9",
+                "add x9, x0, #14", "fmov d12, x9",
+                "add x9, x0, #15", "fmov d13, x9",
+                "add x9, x0, #16", "fmov d14, x9",
+                "add x9, x0, #17", "fmov d15, x9",
+                "stp x10, x11, [sp, #-16]!", // the output arrays, kept across the call
+                "bl {f}",
+                "ldp x0, x1, [sp], #16",
+                "stp x19, x20, [x0, #0]",
+                "stp x21, x22, [x0, #16]",
+                "stp x23, x24, [x0, #32]",
+                "stp x25, x26, [x0, #48]",
+                "stp x27, x28, [x0, #64]",
+                "stp d8, d9, [x1, #0]",
+                "stp d10, d11, [x1, #16]",
+                "stp d12, d13, [x1, #32]",
+                "stp d14, d15, [x1, #48]",
+                "ldr x19, [sp], #16",
+                in("x10") x.as_mut_ptr(),
+                in("x11") d.as_mut_ptr(),
+                f = sym yield_from_asm,
+                in("x0") base,
+                out("x20") _, out("x21") _, out("x22") _, out("x23") _, out("x24") _,
+                out("x25") _, out("x26") _, out("x27") _, out("x28") _,
+                out("v8") _, out("v9") _, out("v10") _, out("v11") _,
+                out("v12") _, out("v13") _, out("v14") _, out("v15") _,
+                clobber_abi("C"),
+            );
+        }
+        let mut all = [0u64; 18];
+        all[..10].copy_from_slice(&x);
+        all[10..].copy_from_slice(&d);
+        all
+    }
+
+    fn fpcr() -> u64 {
+        let v: u64;
+        // SAFETY: reading FPCR has no side effects.
+        unsafe { asm!("mrs {}, fpcr", out(reg) v, options(nomem, nostack)) };
+        v
+    }
+
+    fn set_fpcr(v: u64) {
+        // SAFETY: FPCR only changes rounding and FP trap/flush behaviour;
+        // the values used here keep traps disabled.
+        unsafe { asm!("msr fpcr, {}", in(reg) v, options(nomem, nostack)) };
+    }
+
+    #[test]
+    fn callee_saved_registers_survive_switches() {
+        check_registers_in_fibers(callee_saved_after_yield, |base| {
+            std::array::from_fn(|i| base + i as u64)
+        });
+    }
+
+    #[test]
+    fn rounding_mode_is_per_fiber() {
+        const ROUND_UP: u64 = 1 << 22; // FPCR.RMode = 01: toward +infinity
+        let nearest = black_box(1.0f64) / black_box(3.0f64);
+        let rt = Runtime::new().unwrap();
+        rt.block_on(move || {
+            let up = spawn(move || {
+                set_fpcr(ROUND_UP);
+                let mut seen = Vec::new();
+                for _ in 0..5 {
+                    yield_now();
+                    seen.push((fpcr(), black_box(1.0f64) / black_box(3.0f64)));
+                }
+                set_fpcr(0);
+                seen
+            });
+            let default = spawn(move || {
+                let mut seen = Vec::new();
+                for _ in 0..5 {
+                    yield_now();
+                    seen.push((fpcr(), black_box(1.0f64) / black_box(3.0f64)));
+                }
+                seen
+            });
+            for (csr, third) in up.join().unwrap() {
+                assert_eq!(csr & (3 << 22), ROUND_UP, "round-up mode kept");
+                assert_eq!(third.to_bits(), nearest.to_bits() + 1);
+            }
+            for (csr, third) in default.join().unwrap() {
+                assert_eq!(csr & (3 << 22), 0, "new fibers start rounding to nearest");
+                assert_eq!(third, nearest);
+            }
+            assert_eq!(fpcr() & (3 << 22), 0, "the main fiber is unaffected");
         });
     }
 }

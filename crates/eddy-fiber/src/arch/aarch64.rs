@@ -86,6 +86,52 @@ pub(crate) unsafe extern "C" fn switch(save: *mut *mut u8, resume: *mut u8) {
     )
 }
 
+/// [`switch`] without `FPCR`: saves and restores the same callee-saved
+/// registers (x19-x30, d8-d15) in the same frame layout (the FPCR slot is
+/// reserved but neither written nor read), so `init_stack` serves both.
+/// FPCR stays whatever the thread has. Used by runtimes built with
+/// `preserve_fp_control(false)`, whose fibers promise not to change it.
+///
+/// # Safety
+///
+/// As for [`switch`]; in addition, neither context may rely on its FPCR
+/// surviving the switch.
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn switch_without_fp_control(save: *mut *mut u8, resume: *mut u8) {
+    // SAFETY: as in `switch`: `save` in x0, `resume` in x1, x9 is scratch,
+    // the 176-byte frame keeps sp 16-byte aligned, and every callee-saved
+    // register is reloaded from the resumed frame before `ret`. FPCR is
+    // deliberately left alone (the caller's contract above).
+    core::arch::naked_asm!(
+        "sub sp, sp, #176",         // reserve the frame
+        "stp x19, x20, [sp, #0]",   // save x19, x20
+        "stp x21, x22, [sp, #16]",  // save x21, x22
+        "stp x23, x24, [sp, #32]",  // save x23, x24
+        "stp x25, x26, [sp, #48]",  // save x25, x26
+        "stp x27, x28, [sp, #64]",  // save x27, x28
+        "stp x29, x30, [sp, #80]",  // save frame pointer and return address
+        "stp d8, d9, [sp, #96]",    // save d8, d9
+        "stp d10, d11, [sp, #112]", // save d10, d11
+        "stp d12, d13, [sp, #128]", // save d12, d13
+        "stp d14, d15, [sp, #144]", // save d14, d15
+        "mov x9, sp",               // sp cannot be stored directly
+        "str x9, [x0]",             // publish our stack pointer: suspended
+        "mov sp, x1",               // switch to the resumed context's stack
+        "ldp d14, d15, [sp, #144]", // restore d14, d15
+        "ldp d12, d13, [sp, #128]", // restore d12, d13
+        "ldp d10, d11, [sp, #112]", // restore d10, d11
+        "ldp d8, d9, [sp, #96]",    // restore d8, d9
+        "ldp x29, x30, [sp, #80]",  // restore frame pointer and return address
+        "ldp x27, x28, [sp, #64]",  // restore x27, x28
+        "ldp x25, x26, [sp, #48]",  // restore x25, x26
+        "ldp x23, x24, [sp, #32]",  // restore x23, x24
+        "ldp x21, x22, [sp, #16]",  // restore x21, x22
+        "ldp x19, x20, [sp, #0]",   // restore x19, x20
+        "add sp, sp, #176",         // pop the frame
+        "ret",                      // jump to x30: after its `bl`, or the trampoline
+    )
+}
+
 /// The first code a fresh stack runs: calls `entry(arg)` with the values
 /// `init_stack` placed in x20 and x19. `entry` never returns.
 #[unsafe(naked)]

@@ -8,6 +8,11 @@
 //!   on its own stack, stores that stack pointer in `*save`, loads `resume` as
 //!   the new stack pointer and restores the context saved there. It "returns"
 //!   into the context that was suspended at `resume`.
+//! * `switch_without_fp_control(save, resume)`: the same, minus the
+//!   floating-point control word(s), in the same frame layout (for runtimes
+//!   built with `preserve_fp_control(false)`; a runtime uses one or the
+//!   other for all its switches, so each `ret` returns to the call site its
+//!   `call` came from).
 //! * `init_stack(top, entry, arg)`: writes the frame that makes the first
 //!   `switch` to a fresh stack call `entry(arg)` on it; returns the stack
 //!   pointer to pass to `switch`. `entry` must never return.
