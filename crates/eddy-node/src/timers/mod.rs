@@ -43,6 +43,7 @@ use crate::handle::REF;
 use crate::r#loop::{LoopInner, with_current};
 use crate::promise::{Promise, promise};
 use crate::slab::Key;
+use crate::small_fn::SmallFn;
 use queue::{KEEP, REPEAT, TimerEntry};
 
 /// Node's largest delay (2^31 - 1 ms); larger delays become 1 ms, as in Node.
@@ -53,33 +54,41 @@ pub const TIMEOUT_MAX: u64 = 2_147_483_647;
 /// so [`Timeout::refresh`] runs it again, as in Node).
 ///
 /// This trait is sealed: it cannot be implemented outside this crate.
-pub trait TimerCallback: sealed::Sealed + 'static {
-    /// The callback as the queue stores it, and whether the timer is kept
-    /// after it fires.
-    #[doc(hidden)]
-    fn into_timer_fn(self) -> (Box<dyn FnMut()>, bool);
-}
+pub trait TimerCallback: sealed::Sealed + 'static {}
 
 mod sealed {
-    /// Keeps [`super::TimerCallback`] to the two kinds this module knows.
-    pub trait Sealed {}
-    impl<F: FnOnce() + 'static> Sealed for F {}
-    impl<F: FnMut() + 'static> Sealed for super::Refreshable<F> {}
-}
+    use crate::small_fn::SmallFn;
 
-impl<F: FnOnce() + 'static> TimerCallback for F {
-    fn into_timer_fn(self) -> (Box<dyn FnMut()>, bool) {
-        // Stored as FnMut like the others; the queue forgets a one-shot
-        // timer before running it, so this never runs twice.
-        let mut f = Some(self);
-        let once = move || {
-            if let Some(f) = f.take() {
-                f();
-            }
-        };
-        (Box::new(once), false)
+    /// Keeps [`super::TimerCallback`] to the two kinds this module knows,
+    /// and turns them into what the queue stores.
+    pub trait Sealed {
+        /// The callback as the queue stores it, and whether the timer is
+        /// kept after it fires.
+        fn into_timer_fn(self) -> (SmallFn, bool);
+    }
+
+    impl<F: FnOnce() + 'static> Sealed for F {
+        fn into_timer_fn(self) -> (SmallFn, bool) {
+            // Stored as FnMut like the others; the queue forgets a one-shot
+            // timer before running it, so this never runs twice.
+            let mut f = Some(self);
+            let once = move || {
+                if let Some(f) = f.take() {
+                    f();
+                }
+            };
+            (SmallFn::new(once), false)
+        }
+    }
+
+    impl<F: FnMut() + 'static> Sealed for super::Refreshable<F> {
+        fn into_timer_fn(self) -> (SmallFn, bool) {
+            (SmallFn::new(self.0), true)
+        }
     }
 }
+
+impl<F: FnOnce() + 'static> TimerCallback for F {}
 
 /// An `FnMut()` callback for [`set_timeout`] that [`Timeout::refresh`] can
 /// run again after it fired (see [`refreshable`]).
@@ -91,11 +100,7 @@ impl<F> fmt::Debug for Refreshable<F> {
     }
 }
 
-impl<F: FnMut() + 'static> TimerCallback for Refreshable<F> {
-    fn into_timer_fn(self) -> (Box<dyn FnMut()>, bool) {
-        (Box::new(self.0), true)
-    }
-}
+impl<F: FnMut() + 'static> TimerCallback for Refreshable<F> {}
 
 /// Marks `f` as a timeout callback that may run again: passed to
 /// [`set_timeout`], the timer is kept (without keeping the loop alive)
@@ -210,7 +215,7 @@ fn node_delay(ms: u64) -> u32 {
 }
 
 #[track_caller]
-fn start_timer(ms: u64, callback: Box<dyn FnMut()>, kind: u8) -> Timeout {
+fn start_timer(ms: u64, callback: SmallFn, kind: u8) -> Timeout {
     let site = Location::caller();
     let delay = node_delay(ms);
     with_current(|lp| {
@@ -249,7 +254,7 @@ fn start_timer(ms: u64, callback: Box<dyn FnMut()>, kind: u8) -> Timeout {
 /// If called outside a running loop.
 #[track_caller]
 pub fn set_timeout(ms: u64, f: impl TimerCallback) -> Timeout {
-    let (callback, keep) = f.into_timer_fn();
+    let (callback, keep) = sealed::Sealed::into_timer_fn(f);
     start_timer(ms, callback, if keep { KEEP } else { 0 })
 }
 
@@ -284,7 +289,7 @@ pub fn set_refreshable_timeout(ms: u64, f: impl FnMut() + 'static) -> Timeout {
 /// If called outside a running loop.
 #[track_caller]
 pub fn set_interval(ms: u64, f: impl FnMut() + 'static) -> Timeout {
-    start_timer(ms, Box::new(f), REPEAT)
+    start_timer(ms, SmallFn::new(f), REPEAT)
 }
 
 /// Cancels a timeout; does nothing if it already fired or was cleared.

@@ -9,8 +9,9 @@
 //! thousand distinct deadlines cost O(1) each instead of a heap's O(log n).
 //!
 //! Memory per pending timer is what the benchmarks watch (Node spends
-//! ~240 B): a 40-byte [`TimerSlot`] in one `Vec`, an 8-byte [`ListEntry`] in
-//! its deadline's list, and the boxed callback.
+//! ~200 B): a 48-byte [`TimerSlot`] in one `Vec` (the callback inline in it
+//! when it captures at most two words, see [`SmallFn`]), and an 8-byte
+//! [`ListEntry`] in its deadline's list.
 //!
 //! Each slot carries two counters. `generation` changes when the slot's
 //! timer is removed, so a stale [`Timeout`](super::Timeout) handle misses a
@@ -28,6 +29,7 @@ use std::panic::Location;
 use crate::handle::{ACTIVE, HandleCount, REF};
 use crate::r#loop::LoopInner;
 use crate::slab::Key;
+use crate::small_fn::SmallFn;
 
 /// [`TimerEntry::kind`]: an interval, re-armed before each run.
 pub(crate) const REPEAT: u8 = 1 << 0;
@@ -41,7 +43,7 @@ pub(crate) const KEEP: u8 = 1 << 1;
 pub(crate) struct TimerEntry {
     /// `None` while the callback runs (taken out so it may re-enter the
     /// API). One-shot callbacks are wrapped to run at most once.
-    pub(crate) callback: Option<Box<dyn FnMut()>>,
+    pub(crate) callback: Option<SmallFn>,
     /// Where the timer was started (for uncaught-panic reports).
     pub(crate) site: &'static Location<'static>,
     /// The delay in ms (at most [`super::TIMEOUT_MAX`], which fits).
@@ -280,7 +282,7 @@ pub(crate) fn run_due_timers(lp: &LoopInner) {
             }
             (key, callback, site, kind)
         };
-        lp.run_fn(site, &mut callback);
+        lp.run_fn(site, || callback.call());
         if kind & (REPEAT | KEEP) != 0 {
             // Put the callback back unless the timer was cleared meanwhile.
             if let Some(entry) = lp.timers.borrow_mut().get_mut(key) {
@@ -301,7 +303,7 @@ mod tests {
 
     fn entry() -> TimerEntry {
         TimerEntry {
-            callback: Some(Box::new(|| {})),
+            callback: Some(SmallFn::new(|| {})),
             site: Location::caller(),
             delay: 1,
             kind: 0,
@@ -347,7 +349,7 @@ mod tests {
     #[test]
     fn slots_stay_small() {
         // The per-timer memory figure depends on this (see module docs).
-        assert!(std::mem::size_of::<TimerSlot>() <= 40);
+        assert!(std::mem::size_of::<TimerSlot>() <= 48);
         assert_eq!(std::mem::size_of::<ListEntry>(), 8);
     }
 }
