@@ -142,6 +142,28 @@ fn unbounded_mpsc_receiver_dropped_racing_a_send_returns_or_delivers() {
 }
 
 #[test]
+fn weak_sender_upgrade_racing_the_last_drop_never_revives_the_channel() {
+    loom::model(|| {
+        let (tx, mut rx) = mpsc::unbounded_channel::<u8>();
+        let weak = tx.downgrade();
+        let upgrader = thread::spawn(move || match weak.upgrade() {
+            Some(tx) => tx.send(1).is_ok(),
+            None => false,
+        });
+        drop(tx);
+        // The receiver sees the end only after every sender (upgraded ones
+        // included) is gone, so a message sent through an upgrade is never
+        // lost behind the `None`.
+        let mut received = 0;
+        while block_on(rx.recv()).is_some() {
+            received += 1;
+        }
+        let sent = upgrader.join().unwrap();
+        assert_eq!(received, usize::from(sent));
+    });
+}
+
+#[test]
 fn unbounded_mpsc_last_sender_drop_wakes_the_receiver() {
     loom::model(|| {
         let (tx, mut rx) = mpsc::unbounded_channel::<u8>();
