@@ -202,3 +202,41 @@ fn an_unread_body_is_skipped_and_the_next_request_served() {
     assert!(response.ends_with("\r\n\r\n/second"), "{response}");
     assert_eq!(response.matches("HTTP/1.1 200 OK").count(), 2, "{response}");
 }
+
+#[test]
+fn expect_100_continue_is_answered_before_the_body() {
+    let got = Rc::new(RefCell::new(String::new()));
+    let g = got.clone();
+    eddy_node::run(move || {
+        let server = checksum_server(Rc::default());
+        let srv = server.clone();
+        server.listen("127.0.0.1:0", move |addr| {
+            let socket = net::connect(&addr.unwrap().to_string());
+            let sock = socket.clone();
+            socket.on_connect(move || {
+                sock.write(
+                    "PUT / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\
+                     Connection: close\r\n\r\n",
+                );
+            });
+            // The body goes only once the server said to continue.
+            let (sock, sent) = (socket.clone(), Rc::new(Cell::new(false)));
+            socket.on_data(move |chunk| {
+                g.borrow_mut().push_str(&String::from_utf8_lossy(chunk));
+                if !sent.get() && g.borrow().starts_with("HTTP/1.1 100 Continue\r\n\r\n") {
+                    sent.set(true);
+                    sock.write("hello");
+                }
+            });
+            socket.on_close(move |_| srv.close(|| {}));
+        });
+    })
+    .unwrap();
+    let got = got.borrow();
+    let expected = format!("\r\n\r\n5 {:x}", fnv(FNV_START, b"hello"));
+    assert!(
+        got.starts_with("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"),
+        "{got}"
+    );
+    assert!(got.ends_with(&expected), "{got}");
+}

@@ -155,8 +155,8 @@ enum Step {
     Wait,
     /// Answer this status and close (bad request).
     Reject(u16),
-    /// Call the handler.
-    Request(Request, Response),
+    /// Call the handler (after `100 Continue` if the client waits for it).
+    Request(Request, Response, bool),
     /// Hand `buf[..n]` to the data handler, then drop it.
     Data(usize),
     /// Call the end handler.
@@ -198,8 +198,16 @@ pub(super) fn process(conn: &Rc<RefCell<Conn>>) {
                 socket.destroy();
                 break;
             }
-            Step::Request(request, response) => {
-                let shared = Rc::clone(&conn.borrow().shared);
+            Step::Request(request, response, expect_continue) => {
+                let (shared, socket) = {
+                    let c = conn.borrow();
+                    (Rc::clone(&c.shared), c.socket.clone())
+                };
+                if expect_continue {
+                    // As Node without a 'checkContinue' listener: let the
+                    // client send its body at once.
+                    socket.write(b"HTTP/1.1 100 Continue\r\n\r\n");
+                }
                 let mut handler = shared.handler.borrow_mut();
                 (handler)(request, response);
             }
@@ -307,7 +315,11 @@ fn start_request(conn: &Rc<RefCell<Conn>>, c: &mut Conn, head: ParsedHead) -> St
     };
     let keep_alive = head.keep_alive && !c.close_after_response;
     c.res.start(keep_alive, head.version == 0, head_request);
-    Step::Request(request, Response::new(Rc::clone(conn), c.seq))
+    Step::Request(
+        request,
+        Response::new(Rc::clone(conn), c.seq),
+        head.expect_continue,
+    )
 }
 
 /// Hands `buf[..n]` to the data handler (taken out while it runs).

@@ -1,6 +1,7 @@
 //! Request-head parsing: `httparse` over the connection's buffer, giving
 //! offsets (so the head is copied once, into the [`Request`](super::Request)),
-//! the body framing and whether the connection stays open. Heads over
+//! the body framing, whether the connection stays open and whether the
+//! client waits for `100 Continue` before sending its body. Heads over
 //! 16 KiB or with too many headers are refused with `431`, anything
 //! malformed (conflicting lengths, `Content-Length` with chunked, an
 //! unsupported transfer coding) with `400`.
@@ -18,6 +19,8 @@ pub(crate) struct ParsedHead {
     pub(crate) version: u8,
     pub(crate) framing: Framing,
     pub(crate) keep_alive: bool,
+    /// `Expect: 100-continue` on an HTTP/1.1 request with a body.
+    pub(crate) expect_continue: bool,
 }
 
 pub(crate) enum Head {
@@ -51,6 +54,7 @@ pub(crate) fn parse_head(buf: &[u8]) -> Head {
     // One pass over the names, comparing only those of the right length.
     let mut keep_alive = version == 1;
     let mut has_body_headers = false;
+    let mut expect_continue = false;
     for h in req.headers.iter() {
         match h.name.len() {
             10 if h.name.eq_ignore_ascii_case("connection") => {
@@ -62,6 +66,9 @@ pub(crate) fn parse_head(buf: &[u8]) -> Head {
                         keep_alive = true;
                     }
                 }
+            }
+            6 if h.name.eq_ignore_ascii_case("expect") => {
+                expect_continue = h.value.trim_ascii().eq_ignore_ascii_case(b"100-continue");
             }
             14 | 17 => has_body_headers = true,
             _ => {}
@@ -82,5 +89,6 @@ pub(crate) fn parse_head(buf: &[u8]) -> Head {
         version,
         framing,
         keep_alive,
+        expect_continue: expect_continue && version == 1 && framing != Framing::Length(0),
     })
 }

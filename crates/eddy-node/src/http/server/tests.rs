@@ -44,6 +44,21 @@ fn rejects_what_node_rejects() {
 }
 
 #[test]
+fn expect_continue_only_with_a_body_on_http11() {
+    let expects = |input: &[u8]| match parse_head(input) {
+        Head::Complete(head) => head.expect_continue,
+        _ => panic!("not parsed"),
+    };
+    assert!(expects(
+        b"PUT / HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 3\r\n\r\n"
+    ));
+    assert!(!expects(b"GET / HTTP/1.1\r\nExpect: 100-continue\r\n\r\n"));
+    assert!(!expects(
+        b"PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n"
+    ));
+}
+
+#[test]
 fn framing_and_connection_tokens() {
     let Head::Complete(head) =
         parse_head(b"POST / HTTP/1.0\r\nConnection: Keep-Alive\r\nContent-Length: 5\r\n\r\nab")
