@@ -240,3 +240,32 @@ fn expect_100_continue_is_answered_before_the_body() {
     );
     assert!(got.ends_with(&expected), "{got}");
 }
+
+#[test]
+fn a_data_handler_set_later_gets_the_body_that_came_before() {
+    let reply = Rc::new(RefCell::new(String::new()));
+    let r = reply.clone();
+    let body: Vec<u8> = (0..20_000u32).map(|i| (i % 13) as u8).collect();
+    let expected = format!("{} {:x}", body.len(), fnv(FNV_START, &body));
+    eddy_node::run(move || {
+        let server = http::create_server(|req, res| {
+            // The body arrives while nobody listens; read it 20 ms later.
+            eddy_node::timers::set_timeout(20, move || {
+                req.read_body(move |body| {
+                    let body = body.unwrap();
+                    res.end(format!("{} {:x}", body.len(), fnv(FNV_START, &body)));
+                });
+            });
+        });
+        let srv = server.clone();
+        server.listen("127.0.0.1:0", move |addr| {
+            let url = format!("http://{}/", addr.unwrap());
+            http::request("POST", &url, &[], body, move |res| {
+                *r.borrow_mut() = res.unwrap().text();
+                srv.close(|| {});
+            });
+        });
+    })
+    .unwrap();
+    assert_eq!(*reply.borrow(), expected);
+}

@@ -252,10 +252,14 @@ fn next_step(conn: &Rc<RefCell<Conn>>) -> Step {
                         c.buf.drain(..n);
                     }
                     Ok(BodyStep::Data(n)) => {
-                        if c.body.data.is_some() && c.body.pending.is_empty() {
+                        let has_handler = c.body.data.is_some();
+                        if has_handler && c.body.pending.is_empty() {
                             return Step::Data(n);
                         }
-                        if responding {
+                        // Kept for a handler still to come (or behind the
+                        // bytes its catch-up will deliver first); once the
+                        // response ended with no handler, nobody will read.
+                        if has_handler || responding {
                             c.body.pending.extend_from_slice(&c.buf[..n]);
                         }
                         c.buf.drain(..n);
