@@ -12,7 +12,9 @@
 //!
 //! 1. Only the holder of [`RUNNING`] touches the future (polls or drops it).
 //! 2. At most one `Notified` exists at a time: [`NOTIFIED`] is set by the
-//!    waker that creates it and cleared by the poller that consumes it.
+//!    waker that creates it and cleared by the poller that consumes it. (A
+//!    wake by value may also set it on a running task, for the poller to
+//!    reschedule, or on a completed one, where nothing reads it.)
 //! 3. Once [`COMPLETE`] is set the future is gone and the output (if any) is
 //!    stored; the runtime never touches the output again unless the
 //!    [`JoinHandle`](super::JoinHandle) was already dropped.
@@ -240,28 +242,25 @@ impl State {
 
     /// A waker consumed by value: its reference becomes the `Notified`'s on
     /// `Submit`, and is dropped otherwise.
+    ///
+    /// One `fetch_or` on the common path (the reactor waking an idle task):
+    /// NOTIFIED is set whatever the state. On a running task that is what
+    /// tells the poller to reschedule; on a notified one it is already set;
+    /// on a completed one nothing reads it again. Only then is the waker's
+    /// reference dropped, in a second operation.
+    #[inline]
     pub(crate) fn transition_to_notified_by_val(&self) -> ToNotified {
-        self.update(|s| {
-            if s.is(RUNNING) {
-                // The poller will see NOTIFIED and reschedule.
-                let next = (s.0 | NOTIFIED) - REF_ONE;
-                debug_assert!(
-                    Snapshot(next).ref_count() > 0,
-                    "the poller holds a reference"
-                );
-                (ToNotified::DoNothing, Some(Snapshot(next)))
-            } else if s.is(COMPLETE) || s.is(NOTIFIED) {
-                let next = s.0 - REF_ONE;
-                let action = if Snapshot(next).ref_count() == 0 {
-                    ToNotified::Dealloc
-                } else {
-                    ToNotified::DoNothing
-                };
-                (action, Some(Snapshot(next)))
-            } else {
-                (ToNotified::Submit, Some(Snapshot(s.0 | NOTIFIED)))
-            }
-        })
+        let prev = Snapshot(self.value.fetch_or(NOTIFIED, AcqRel));
+        if prev.is_idle() && !prev.is(NOTIFIED) {
+            // Nobody holds or will run the future: submit it; the waker's
+            // reference is the new `Notified`'s.
+            return ToNotified::Submit;
+        }
+        if self.ref_dec() {
+            ToNotified::Dealloc
+        } else {
+            ToNotified::DoNothing
+        }
     }
 
     /// A waker used by reference: on `Submit` a new reference was taken for
@@ -430,6 +429,39 @@ mod tests {
         state.transition_to_idle();
         assert_eq!(state.transition_to_notified_by_ref(), ToNotified::Submit);
         assert_eq!(state.transition_to_notified_by_ref(), ToNotified::DoNothing);
+    }
+
+    #[test]
+    fn wake_by_value_submits_an_idle_task_with_the_wakers_reference() {
+        let state = State::new();
+        state.transition_to_running();
+        state.transition_to_idle();
+        state.ref_inc(); // a waker
+        let refs = state.load().ref_count();
+        assert_eq!(state.transition_to_notified_by_val(), ToNotified::Submit);
+        assert_eq!(state.load().ref_count(), refs, "the reference moved");
+        assert!(state.load().is(NOTIFIED));
+    }
+
+    #[test]
+    fn wake_by_value_while_running_drops_the_wakers_reference() {
+        let state = State::new();
+        state.transition_to_running();
+        state.ref_inc(); // a waker
+        let refs = state.load().ref_count();
+        assert_eq!(state.transition_to_notified_by_val(), ToNotified::DoNothing);
+        assert_eq!(state.load().ref_count(), refs - 1);
+        assert_eq!(state.transition_to_idle(), ToIdle::OkNotified);
+    }
+
+    #[test]
+    fn wake_by_value_of_a_finished_task_can_free_it() {
+        let state = State::new();
+        state.transition_to_running();
+        state.transition_to_complete();
+        // Everyone but one waker lets go.
+        assert!(!state.transition_to_terminal(2));
+        assert_eq!(state.transition_to_notified_by_val(), ToNotified::Dealloc);
     }
 
     #[test]
