@@ -112,6 +112,28 @@ impl Request {
     /// delivered first, from a next tick. Until a data handler is set the
     /// server buffers at most 64 KiB of body and then stops reading the
     /// connection.
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc};
+    /// use eddy_node::http;
+    /// eddy_node::run(|| {
+    ///     let server = http::create_server(|req, res| {
+    ///         let bytes = Rc::new(Cell::new(0));
+    ///         let b = bytes.clone();
+    ///         req.on_data(move |chunk| b.set(b.get() + chunk.len()));
+    ///         req.on_end(move || res.end(format!("{} bytes", bytes.get())));
+    ///     });
+    ///     let srv = server.clone();
+    ///     server.listen("127.0.0.1:0", move |addr| {
+    ///         let url = format!("http://{}/", addr.unwrap());
+    ///         http::request("PUT", &url, &[], vec![0u8; 100_000], move |res| {
+    ///             assert_eq!(res.unwrap().text(), "100000 bytes");
+    ///             srv.close(|| {});
+    ///         });
+    ///     });
+    /// })?;
+    /// # Ok::<(), eddy_node::Error>(())
+    /// ```
     #[track_caller]
     pub fn on_data(&self, f: impl FnMut(&[u8]) + 'static) -> &Self {
         conn::set_body_handlers(

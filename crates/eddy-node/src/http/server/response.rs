@@ -254,6 +254,26 @@ impl Response {
     /// Sends a piece of the body (chunked unless a `Content-Length` was set).
     /// Returns false if the socket's buffer is over its high-water mark
     /// (wait for [`Response::on_drain`]), or if the response has ended.
+    ///
+    /// ```
+    /// use eddy_node::http;
+    /// eddy_node::run(|| {
+    ///     let server = http::create_server(|_req, res| {
+    ///         res.write("streamed, "); // no Content-Length: chunked
+    ///         res.end("then ended");
+    ///     });
+    ///     let srv = server.clone();
+    ///     server.listen("127.0.0.1:0", move |addr| {
+    ///         http::get(&format!("http://{}/", addr.unwrap()), move |res| {
+    ///             let res = res.unwrap();
+    ///             assert_eq!(res.header("transfer-encoding"), Some("chunked"));
+    ///             assert_eq!(res.text(), "streamed, then ended");
+    ///             srv.close(|| {});
+    ///         });
+    ///     });
+    /// })?;
+    /// # Ok::<(), eddy_node::Error>(())
+    /// ```
     pub fn write(&self, data: impl AsRef<[u8]>) -> bool {
         let data = data.as_ref();
         let prepared = self.with_open(|c| {
