@@ -163,6 +163,7 @@ impl State {
 
     /// Runs `f` on the current value until the compare-exchange succeeds.
     /// `f` returns the result and the new value (`None`: leave unchanged).
+    #[inline]
     fn update<T>(&self, mut f: impl FnMut(Snapshot) -> (T, Option<Snapshot>)) -> T {
         let mut curr = self.value.load(Acquire);
         loop {
@@ -179,6 +180,7 @@ impl State {
     }
 
     /// The poller popped a `Notified`: take `RUNNING` if the task is idle.
+    #[inline]
     pub(crate) fn transition_to_running(&self) -> ToRunning {
         self.update(|s| {
             debug_assert!(s.is(NOTIFIED), "popped a task that is not notified");
@@ -202,6 +204,7 @@ impl State {
     }
 
     /// A poll returned `Pending`: release `RUNNING`.
+    #[inline]
     pub(crate) fn transition_to_idle(&self) -> ToIdle {
         self.update(|s| {
             debug_assert!(s.is(RUNNING));
