@@ -59,6 +59,30 @@ pub fn run(bench: &str, n: u64) -> io::Result<Vec<(&'static str, f64)>> {
                 }
                 Ok(vec![("ns_per_op", ns_per(start.elapsed(), n))])
             }
+            "mutex-yield" => {
+                // 4 tasks share a Mutex and hold it across a yield: every
+                // lock is a hand-off to the next waiter.
+                let mutex = std::sync::Arc::new(tokio::sync::Mutex::new(0u64));
+                let per_task = n / 4;
+                let start = Instant::now();
+                let tasks: Vec<_> = (0..4)
+                    .map(|_| {
+                        let mutex = mutex.clone();
+                        tokio::spawn(async move {
+                            for _ in 0..per_task {
+                                let mut guard = mutex.lock().await;
+                                *guard += 1;
+                                tokio::task::yield_now().await;
+                            }
+                        })
+                    })
+                    .collect();
+                for task in tasks {
+                    task.await
+                        .map_err(|e| io::Error::other(format!("join: {e}")))?;
+                }
+                Ok(vec![("ns_per_op", ns_per(start.elapsed(), per_task * 4))])
+            }
             "timers" => {
                 let counter = FireCounter::new(n);
                 let waker = Waker::from(counter.clone());
