@@ -199,15 +199,16 @@ impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
         Ok(OwnedMappedMutexGuard::new(this.take_mutex(), part))
     }
 
-    /// The mutex this guard holds.
+    /// The mutex this guard holds (an associated function, so it cannot
+    /// clash with a method of `U`).
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use eddy::sync::{Mutex, OwnedMutexGuard};
+    /// use eddy::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
     ///
     /// let mutex = Arc::new(Mutex::new((0, 0)));
     /// let guard = OwnedMutexGuard::map(mutex.clone().try_lock_owned().unwrap(), |p| &mut p.0);
-    /// assert!(Arc::ptr_eq(guard.mutex(), &mutex));
+    /// assert!(Arc::ptr_eq(OwnedMappedMutexGuard::mutex(&guard), &mutex));
     /// ```
     pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
         &this.mutex
