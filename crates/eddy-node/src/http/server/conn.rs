@@ -84,6 +84,8 @@ pub(crate) struct Conn {
     pub(super) res: ResponseState,
     /// Scratch for the response bytes of one write.
     pub(super) out: Vec<u8>,
+    /// The last request's head buffer, reused once its `Request` is gone.
+    spare_head: Option<Rc<Vec<u8>>>,
     pub(super) timer: Option<Timeout>,
     /// The loop time the timer is armed for.
     pub(super) armed_until: Option<u64>,
@@ -110,6 +112,7 @@ pub(super) fn accept(socket: Socket, shared: Rc<ServerShared>) -> Rc<RefCell<Con
         body: BodyConsumer::default(),
         res: ResponseState::default(),
         out: Vec::new(),
+        spare_head: None,
         timer: None,
         armed_until: None,
         head_since: Some(now),
@@ -298,8 +301,18 @@ fn next_step(conn: &Rc<RefCell<Conn>>) -> Step {
 /// Turns a parsed head into the next request and its response.
 fn start_request(conn: &Rc<RefCell<Conn>>, c: &mut Conn, head: ParsedHead) -> Step {
     c.seq += 1;
+    // Reuse the last request's head buffer if its handler dropped it.
+    let mut bytes = match c.spare_head.take() {
+        Some(spare) if Rc::strong_count(&spare) == 1 && Rc::weak_count(&spare) == 0 => spare,
+        _ => Rc::new(Vec::new()),
+    };
+    if let Some(buf) = Rc::get_mut(&mut bytes) {
+        buf.clear();
+        buf.extend_from_slice(&c.buf[..head.len]);
+    }
+    c.spare_head = Some(Rc::clone(&bytes));
     let request = Request::new(
-        &c.buf[..head.len],
+        bytes,
         head.method.clone(),
         head.url,
         head.version,

@@ -1,8 +1,10 @@
 //! [`Request`]: a request head (method, target, version, headers) and
 //! its body as a stream.
 //!
-//! The head is kept as the bytes received (one allocation per request) and
-//! parsed again on demand by [`Request::header`]; method and target are
+//! The head is kept as the bytes received, in a buffer the connection
+//! reuses for its next request once the handler has dropped this one (so a
+//! request usually costs no allocation), and parsed again on demand by
+//! [`Request::header`]; method and target are
 //! byte ranges into it. The body is not part of the value: it arrives
 //! through [`Request::on_data`] and [`Request::on_end`] (Node's `'data'`
 //! and `'end'` events), which reach the connection's state in [`super::conn`].
@@ -21,7 +23,7 @@ use crate::Error;
 /// available at once, and the body, streamed.
 #[derive(Clone)]
 pub struct Request {
-    head: Rc<[u8]>,
+    head: Rc<Vec<u8>>,
     method: Range<usize>,
     url: Range<usize>,
     version: u8,
@@ -42,7 +44,7 @@ impl fmt::Debug for Request {
 impl Request {
     /// A request whose head is `head` (already validated by httparse).
     pub(super) fn new(
-        head: &[u8],
+        head: Rc<Vec<u8>>,
         method: Range<usize>,
         url: Range<usize>,
         version: u8,
@@ -50,7 +52,7 @@ impl Request {
         seq: u64,
     ) -> Request {
         Request {
-            head: Rc::from(head),
+            head,
             method,
             url,
             version,
