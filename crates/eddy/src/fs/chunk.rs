@@ -83,22 +83,30 @@ pub(super) fn read_append(
 /// position) plus one byte, so the read that finds the end needs no more
 /// room; asks for huge pages when that is large. A file whose size cannot be
 /// learned (a pipe, a device) gets no reservation: chunks grow the vector.
-pub(super) fn reserve_rest_of_file(file: &std::fs::File, data: &mut Vec<u8>) {
+///
+/// # Errors
+///
+/// `OutOfMemory` if the memory cannot be reserved (as `std::fs::read`).
+pub(super) fn reserve_rest_of_file(file: &std::fs::File, data: &mut Vec<u8>) -> io::Result<()> {
     let Ok(metadata) = file.metadata() else {
-        return;
+        return Ok(());
     };
     if !metadata.is_file() {
-        return;
+        return Ok(());
     }
     let Ok(position) = (&*file).stream_position() else {
-        return;
+        return Ok(());
     };
-    let Ok(rest) = usize::try_from(metadata.len().saturating_sub(position)) else {
-        return;
-    };
-    if data.try_reserve_exact(rest.saturating_add(1)).is_ok() {
-        super::sys::advise_huge_pages(data, rest);
-    }
+    let rest = usize::try_from(metadata.len().saturating_sub(position)).unwrap_or(usize::MAX);
+    data.try_reserve_exact(rest.saturating_add(1))
+        .map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                format!("cannot allocate {rest} bytes for the rest of the file"),
+            )
+        })?;
+    super::sys::advise_huge_pages(data, rest);
+    Ok(())
 }
 
 /// Reads the whole file at `path` into a vector sized from its metadata (as
@@ -106,7 +114,7 @@ pub(super) fn reserve_rest_of_file(file: &std::fs::File, data: &mut Vec<u8>) {
 pub(super) fn read_whole(path: &std::path::Path) -> io::Result<Vec<u8>> {
     let file = std::fs::File::open(path)?;
     let mut data = Vec::new();
-    reserve_rest_of_file(&file, &mut data);
+    reserve_rest_of_file(&file, &mut data)?;
     (&file).read_to_end(&mut data)?;
     Ok(data)
 }

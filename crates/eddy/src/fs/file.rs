@@ -340,12 +340,14 @@ impl File {
             let max = self.max_buf_size;
             let reserve = std::mem::take(&mut first_trip);
             self.state = State::Busy(spawn_blocking(move || {
-                if reserve {
-                    // Room for the whole rest once: no reallocation on the
-                    // way, and huge pages for a large file.
-                    reserve_rest_of_file(&std, &mut chunk.data);
-                }
-                let result = read_append(&std, &mut chunk.data, max);
+                // The first trip makes room for the whole rest once: no
+                // reallocation on the way, and huge pages for a large file.
+                let result = if reserve {
+                    reserve_rest_of_file(&std, &mut chunk.data)
+                        .and_then(|()| read_append(&std, &mut chunk.data, max))
+                } else {
+                    read_append(&std, &mut chunk.data, max)
+                };
                 (Operation::Read(result), chunk)
             }));
             let done = poll_fn(|cx| self.poll_complete(cx)).await;
