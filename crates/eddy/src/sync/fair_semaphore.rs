@@ -174,7 +174,53 @@ impl FairSemaphore {
                 Err(actual) => current = actual,
             }
         }
-        self.release_locked(self.lock(), n);
+        if n == 1 {
+            self.release_one_locked(self.lock());
+        } else {
+            self.release_locked(self.lock(), n);
+        }
+    }
+
+    /// [`release_locked`](Self::release_locked) for one permit (every mutex
+    /// unlock, every bounded-channel receive): it completes at most one
+    /// waiter, so one waker slot replaces the [`WakeList`].
+    fn release_one_locked<'a>(&'a self, mut list: MutexGuard<'a, WaiterList<Need>>) {
+        let mut waker = None;
+        let mut left = 1;
+        if let Some(key) = list.front() {
+            let need = list.data_mut(key);
+            need.missing -= 1;
+            left = 0;
+            if need.missing == 0 {
+                list.unlink(key);
+                waker = list.take_waker(key);
+            }
+        }
+        if list.is_empty() {
+            self.clear_queued_adding(left);
+        }
+        drop(list);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// With the lock held and the queue empty: clears `QUEUED` and stores `n`
+    /// free permits, in one CAS.
+    fn clear_queued_adding(&self, n: usize) {
+        let mut current = self.state.load(Ordering::Acquire);
+        loop {
+            let next = (current & !QUEUED) + (n << PERMIT_SHIFT);
+            match self.state.compare_exchange_weak(
+                current,
+                next,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return,
+                Err(actual) => current = actual,
+            }
+        }
     }
 
     /// With the lock held (and consumed): places `n` permits, waking served
@@ -219,19 +265,8 @@ impl FairSemaphore {
             }
         }
         if list.is_empty() {
-            let mut current = self.state.load(Ordering::Acquire);
-            loop {
-                let next = (current & !QUEUED) + (n << PERMIT_SHIFT);
-                match self.state.compare_exchange_weak(
-                    current,
-                    next,
-                    Ordering::AcqRel,
-                    Ordering::Acquire,
-                ) {
-                    Ok(_) => return 0,
-                    Err(actual) => current = actual,
-                }
-            }
+            self.clear_queued_adding(n);
+            return 0;
         }
         if wake.is_full() { n } else { 0 }
     }
@@ -322,12 +357,20 @@ impl Future for Acquire<'_> {
                     }
                     let taken = if current & QUEUED == 0 { free } else { 0 };
                     let next = (current - (taken << PERMIT_SHIFT)) | QUEUED;
-                    match semaphore.state.compare_exchange_weak(
-                        current,
-                        next,
-                        Ordering::AcqRel,
-                        Ordering::Acquire,
-                    ) {
+                    // Others already queued (the state holds no permits then)
+                    // and QUEUED only clears under the lock we hold: nothing
+                    // to change, so no CAS.
+                    let queued = if next == current {
+                        Ok(current)
+                    } else {
+                        semaphore.state.compare_exchange_weak(
+                            current,
+                            next,
+                            Ordering::AcqRel,
+                            Ordering::Acquire,
+                        )
+                    };
+                    match queued {
                         Ok(_) => {
                             let need = Need {
                                 wanted: this.wanted,
