@@ -2,7 +2,7 @@
 //!
 //! [`queue_work`] (libuv's `uv_queue_work`) runs a closure on the pool and
 //! its callback on the loop thread. The pool thread puts the result in the
-//! loop's [`Remote`] mailbox and wakes the loop's `eddy_poll::Waker`; the
+//! loop's `Remote` mailbox and wakes the loop's `eddy_poll::Waker`; the
 //! poll phase then runs the callback. Pending work keeps the loop alive (an
 //! "active request"). A panic in the work closure is caught on the pool
 //! thread (which lives on) and delivered to the callback as an error with

@@ -1,8 +1,8 @@
 //! Timers and immediates: `set_timeout`, `set_interval`, `set_immediate`.
 //!
 //! Timers fire in `(deadline, start order)`, as libuv's timer heap; the
-//! queue that keeps them is [`queue`] (one FIFO list per deadline, as Node).
-//! Immediates run in the check phase, see [`immediate`].
+//! queue that keeps them is `queue.rs` (one FIFO list per deadline, as Node).
+//! Immediates run in the check phase, see `immediate.rs`.
 //!
 //! Deadlines are in loop-time milliseconds. As in Node (whose
 //! `getLibuvNow()` calls `uv_update_time` first), starting, refreshing or
