@@ -22,8 +22,8 @@
 //! * [`net`], [`http`]: TCP sockets and servers, HTTP/1.1 client and server.
 //! * [`spawn`], [`promise`]: futures as promises, `async` twins of the API.
 //! * [`Error`]: the error-first callbacks' error, with Node's codes.
-//! * `small_fn.rs`: timer callbacks stored inline (the crate's only
-//!   `unsafe` code).
+//! * `small_fn.rs`: timer callbacks stored inline; `sys.rs`: the loop's
+//!   clock (the crate's only `unsafe` code and platform `cfg`s).
 //!
 //! # Example
 //!
@@ -42,7 +42,7 @@
     missing_debug_implementations,
     clippy::undocumented_unsafe_blocks
 )]
-#![deny(unsafe_code)] // allowed in `small_fn` only
+#![deny(unsafe_code)] // allowed in `small_fn` and `sys` only
 
 mod callback;
 mod error;
@@ -50,6 +50,7 @@ mod handle;
 mod r#loop;
 mod slab;
 mod small_fn;
+mod sys;
 mod task;
 
 pub mod crypto;

@@ -25,7 +25,7 @@ use std::panic::Location;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eddy_poll::{Events, Poll, Registry, Token};
 
@@ -64,8 +64,9 @@ pub(crate) struct LoopInner {
     /// Identifies this loop to wakers (several loops may live on a thread
     /// one after another).
     pub(crate) id: usize,
-    epoch: Instant,
-    /// The cached loop time in ms since `epoch` (libuv's `uv_now`).
+    /// The monotonic clock's ms when the loop was made (`sys::monotonic_ms`).
+    epoch_ms: u64,
+    /// The cached loop time in ms since `epoch_ms` (libuv's `uv_now`).
     now: Cell<u64>,
     /// Handles that are ACTIVE and REF (timers, immediates, sockets…).
     pub(crate) handles: HandleCount,
@@ -160,7 +161,7 @@ impl Loop {
         let remote = Arc::new(Remote::new(&registry)?);
         let inner = LoopInner {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            epoch: Instant::now(),
+            epoch_ms: crate::sys::monotonic_ms(),
             now: Cell::new(0),
             handles: HandleCount::default(),
             active_reqs: Cell::new(0),
@@ -262,13 +263,9 @@ impl LoopInner {
 
     /// Phase 1: cache the time once per iteration, as libuv does.
     pub(crate) fn update_time(&self) {
-        // Seconds and sub-second millis: no u128 division on this hot path
-        // (every `set_timeout` calls it, as Node's `getLibuvNow()`).
-        let elapsed = self.epoch.elapsed();
-        let ms = elapsed
-            .as_secs()
-            .saturating_mul(1000)
-            .saturating_add(u64::from(elapsed.subsec_millis()));
+        // One clock_gettime (every `set_timeout` calls this, as Node's
+        // `getLibuvNow()` does).
+        let ms = crate::sys::monotonic_ms().saturating_sub(self.epoch_ms);
         self.now.set(ms);
     }
 

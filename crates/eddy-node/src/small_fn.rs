@@ -7,8 +7,8 @@
 //! registration time Node is compared on). `SmallFn` stores such a closure
 //! in its own two words and calls it through a two-entry table of
 //! monomorphised functions (call, drop); larger or over-aligned closures
-//! are boxed behind the same table. This is the only module of the crate
-//! with `unsafe` code.
+//! are boxed behind the same table. With `sys`, the only modules of the
+//! crate with `unsafe` code.
 
 #![allow(unsafe_code)]
 
