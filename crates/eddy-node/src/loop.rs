@@ -64,9 +64,11 @@ pub(crate) struct LoopInner {
     /// Identifies this loop to wakers (several loops may live on a thread
     /// one after another).
     pub(crate) id: usize,
-    /// The monotonic clock's ms when the loop was made (`sys::monotonic_ms`).
-    epoch_ms: u64,
-    /// The cached loop time in ms since `epoch_ms` (libuv's `uv_now`).
+    /// The monotonic clock's ns when the loop was made (`sys::monotonic_ns`):
+    /// loop milliseconds count from here, so a timer never fires before its
+    /// delay measured from anything that happened before the loop began.
+    epoch_ns: u64,
+    /// The cached loop time in ms since `epoch_ns` (libuv's `uv_now`).
     now: Cell<u64>,
     /// Handles that are ACTIVE and REF (timers, immediates, sockets…).
     pub(crate) handles: HandleCount,
@@ -161,7 +163,7 @@ impl Loop {
         let remote = Arc::new(Remote::new(&registry)?);
         let inner = LoopInner {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            epoch_ms: crate::sys::monotonic_ms(),
+            epoch_ns: crate::sys::monotonic_ns(),
             now: Cell::new(0),
             handles: HandleCount::default(),
             active_reqs: Cell::new(0),
@@ -265,7 +267,7 @@ impl LoopInner {
     pub(crate) fn update_time(&self) {
         // One clock_gettime (every `set_timeout` calls this, as Node's
         // `getLibuvNow()` does).
-        let ms = crate::sys::monotonic_ms().saturating_sub(self.epoch_ms);
+        let ms = crate::sys::monotonic_ns().saturating_sub(self.epoch_ns) / 1_000_000;
         self.now.set(ms);
     }
 
