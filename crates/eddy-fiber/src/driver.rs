@@ -2,9 +2,10 @@
 //! registered socket, and the queue of wake-ups coming from other threads.
 //!
 //! Sockets register once, edge-triggered, for both directions; their token
-//! is their index in a slab of [`Readiness`]. A fiber whose syscall returned
-//! `WouldBlock` clears the matching flag and parks as a waiter of that
-//! direction; an event sets the flag again and wakes the waiters.
+//! is their index in a slab of [`Readiness`]. Both flags start set (try the
+//! syscall first). A fiber whose syscall returned `WouldBlock` (or moved
+//! fewer bytes than asked) clears the matching flag and parks as a waiter of
+//! that direction; an event sets the flag again and wakes the waiters.
 //!
 //! [`RemoteWakes`] carries wake-ups from `std::task::Waker`s (which may be
 //! called from any thread) into the scheduler: a locked list plus an
@@ -31,6 +32,11 @@ const WAKE_TOKEN: Token = Token(usize::MAX);
 pub(crate) struct Readiness {
     pub(crate) readable: Cell<bool>,
     pub(crate) writable: Cell<bool>,
+    /// An event reported the read side closed (or an error): sticky, since
+    /// no further edge will come for it.
+    read_closed: Cell<bool>,
+    /// An event reported the write side closed (or an error): sticky.
+    write_closed: Cell<bool>,
     pub(crate) readers: RefCell<Vec<Waiter>>,
     pub(crate) writers: RefCell<Vec<Waiter>>,
 }
@@ -50,6 +56,19 @@ impl Readiness {
         }
     }
 
+    /// After a transfer that moved fewer bytes than asked: the socket's
+    /// buffer was drained (or filled), so `dir` is not ready until the next
+    /// edge, unless that side is closed, which no later edge reports.
+    pub(crate) fn short_transfer(&self, dir: Direction) {
+        let closed = match dir {
+            Direction::Read => &self.read_closed,
+            Direction::Write => &self.write_closed,
+        };
+        if !closed.get() {
+            self.flag(dir).set(false);
+        }
+    }
+
     pub(crate) fn waiters(&self, dir: Direction) -> &RefCell<Vec<Waiter>> {
         match dir {
             Direction::Read => &self.readers,
@@ -59,29 +78,36 @@ impl Readiness {
 
     /// Sets the flags an event reports and wakes the waiters.
     fn on_event(&self, event: &eddy_poll::event::Event) {
-        let closed_or_error = event.is_error();
-        if event.is_readable() || event.is_read_closed() || closed_or_error {
+        let error = event.is_error();
+        let read_closed = event.is_read_closed() || error;
+        if event.is_readable() || read_closed {
             self.readable.set(true);
+            self.read_closed.set(self.read_closed.get() | read_closed);
             wake_all(&self.readers);
         }
-        if event.is_writable() || event.is_write_closed() || closed_or_error {
+        let write_closed = event.is_write_closed() || error;
+        if event.is_writable() || write_closed {
             self.writable.set(true);
+            self.write_closed
+                .set(self.write_closed.get() | write_closed);
             wake_all(&self.writers);
         }
     }
 }
 
 fn wake_all(list: &RefCell<Vec<Waiter>>) {
-    let waiters = std::mem::take(&mut *list.borrow_mut());
-    for waiter in &waiters {
-        waiter.wake();
+    let mut waiters = list.borrow_mut();
+    // Waking only queues fibers; it never touches a readiness list, so the
+    // borrow can be held (and the allocation kept for the next waits).
+    // Usually there is no waiter or one: pop it without a `Drain`.
+    if waiters.len() <= 1 {
+        if let Some(waiter) = waiters.pop() {
+            waiter.wake_owned();
+        }
+        return;
     }
-    // Give the (now empty) allocation back for the next waits.
-    let mut list = list.borrow_mut();
-    if list.is_empty() {
-        let mut waiters = waiters;
-        waiters.clear();
-        *list = waiters;
+    for waiter in waiters.drain(..) {
+        waiter.wake_owned();
     }
 }
 
@@ -132,7 +158,13 @@ impl IoDriver {
 
     /// Registers `source` for both directions, edge-triggered.
     pub(crate) fn register<S: Source + ?Sized>(&self, source: &mut S) -> io::Result<Registration> {
-        let readiness = Rc::new(Readiness::default());
+        // Unknown readiness counts as ready: the first operation tries its
+        // syscall, and `WouldBlock` clears the flag.
+        let readiness = Rc::new(Readiness {
+            readable: Cell::new(true),
+            writable: Cell::new(true),
+            ..Readiness::default()
+        });
         let token = self.sources.borrow_mut().insert(readiness.clone());
         let registered = self.poll.borrow().registry().register(
             source,

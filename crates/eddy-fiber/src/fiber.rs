@@ -235,7 +235,15 @@ impl Waiter {
     /// Makes the fiber runnable if it is still in this wait.
     pub(crate) fn wake(&self) {
         if self.is_current() {
-            scheduler::make_runnable(&self.fiber);
+            scheduler::make_runnable(self.fiber.clone());
+        }
+    }
+
+    /// [`wake`](Self::wake), handing over this waiter's reference to the
+    /// fiber instead of taking another.
+    pub(crate) fn wake_owned(self) {
+        if self.is_current() {
+            scheduler::make_runnable(self.fiber);
         }
     }
 }

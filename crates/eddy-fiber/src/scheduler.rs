@@ -174,19 +174,17 @@ impl Drop for Enter {
 
 /// Puts a fiber at the back of its scheduler's run queue: the entered one,
 /// or else the one hosted on this thread (waking its eddy task).
-pub(crate) fn make_runnable(fiber: &FiberRef) {
+pub(crate) fn make_runnable(fiber: FiberRef) {
     let runtime = fiber.header().runtime;
-    let pushed = with(|s| {
-        if s.id == runtime {
-            s.push_runnable(fiber.clone());
-        }
-        s.id == runtime
-    });
-    if pushed != Some(true)
-        && let Some(s) = hosted().filter(|s| s.id == runtime)
+    let ptr = CURRENT.with(Cell::get);
+    // SAFETY: as in `with`: non-null only while the scheduler is entered.
+    if let Some(s) = unsafe { ptr.as_ref() }
+        && s.id == runtime
     {
+        s.push_runnable(fiber);
+    } else if let Some(s) = hosted().filter(|s| s.id == runtime) {
         // Not entered, so nothing borrows its run queue now.
-        s.push_runnable(fiber.clone());
+        s.push_runnable(fiber);
         s.wake_host();
     }
 }
@@ -317,7 +315,7 @@ impl Scheduler {
     /// the thread is already unwinding (otherwise cancellation unwinds).
     pub(crate) fn park(&self) -> Result<(), Cancelled> {
         if !self.is_cancelled() {
-            if self.current().header().state.get() == State::Waiting {
+            if self.with_current(|c| c.header().state.get()) == State::Waiting {
                 self.switch_to_next();
             }
             if !self.is_cancelled() {
@@ -339,6 +337,15 @@ impl Scheduler {
             .borrow()
             .as_ref()
             .is_some_and(|c| c.header().cancelled.get())
+    }
+
+    /// Runs `f` on the running context without taking a reference to it.
+    fn with_current<R>(&self, f: impl FnOnce(&FiberRef) -> R) -> R {
+        f(self
+            .current
+            .borrow()
+            .as_ref()
+            .expect("a context is current while the scheduler is entered"))
     }
 
     /// Puts the running fiber at the back of the run queue and runs others.
@@ -370,16 +377,17 @@ impl Scheduler {
     fn switch_to_next(&self) {
         let next = self.next_runnable();
         next.header().state.set(State::Running);
+        let resume = next.header().sp.get();
+        let next_ptr = Rc::as_ptr(&next);
+        // `current` keeps `next` alive while it runs.
         let prev = self
             .current
-            .replace(Some(next.clone()))
+            .replace(Some(next))
             .expect("a context is current");
-        if ptr::addr_eq(Rc::as_ptr(&prev), Rc::as_ptr(&next)) {
+        if ptr::addr_eq(Rc::as_ptr(&prev), next_ptr) {
             return;
         }
         let save = prev.header().sp.as_ptr();
-        let resume = next.header().sp.get();
-        drop(next);
         if prev.header().state.get() == State::Finished {
             self.dead.set(Some(prev));
         } else {

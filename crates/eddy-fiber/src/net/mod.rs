@@ -62,28 +62,64 @@ impl<S> IoSource<S> {
 
     /// Runs `op` until it does not return `WouldBlock`, parking on the
     /// readiness of `dir` in between (with that direction's timeout).
+    ///
+    /// The syscall is tried only while `dir` is believed ready: the flag
+    /// starts set, `WouldBlock` clears it, and so does a short transfer
+    /// (see [`transfer`](Self::transfer)); an event sets it again. A fiber
+    /// whose last read drained the socket thus parks at once instead of
+    /// making a `recv` that can only fail with `EAGAIN`.
     pub(crate) fn do_io<R>(
         &self,
         dir: Direction,
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> io::Result<R> {
-        let timeout = match dir {
+        let ready = self.registration.readiness.flag(dir);
+        let deadline = match dir {
             Direction::Read => self.read_timeout.get(),
             Direction::Write => self.write_timeout.get(),
-        };
-        let deadline = timeout.map(|t| Instant::now() + t);
+        }
+        .map(|t| Instant::now() + t);
         loop {
+            if !ready.get() {
+                self.wait(dir, deadline)?;
+            }
             match op(&self.inner) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.registration.readiness.flag(dir).set(false);
-                    self.wait(dir, deadline)?;
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => ready.set(false),
                 other => return other,
             }
         }
     }
 
-    /// Parks until `dir` is reported ready (or `deadline` passes).
+    /// Forgets that `dir` was ready: the next wait parks until an event.
+    pub(crate) fn clear_ready(&self, dir: Direction) {
+        self.registration.readiness.flag(dir).set(false);
+    }
+
+    /// [`do_io`](Self::do_io) for a stream read or write of `len` bytes.
+    /// Moving fewer (but some) bytes means the kernel's socket buffer was
+    /// drained (read) or filled (write), so the direction is marked not
+    /// ready: the next call parks until the edge-triggered event for new
+    /// data or space, which the kernel sends for every change after this
+    /// call, instead of trying a syscall bound to return `EAGAIN`. Not once
+    /// that side was reported closed: the end of stream (or the error) is
+    /// then read at once, as no further event would announce it.
+    pub(crate) fn transfer(
+        &self,
+        dir: Direction,
+        len: usize,
+        op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        let n = self.do_io(dir, op)?;
+        if n > 0 && n < len {
+            self.registration.readiness.short_transfer(dir);
+        }
+        Ok(n)
+    }
+
+    /// Parks until `dir` is reported ready (or `deadline` passes). Kept out
+    /// of line: the callers' fast path (the syscall succeeds) then needs no
+    /// large stack frame.
+    #[inline(never)]
     pub(crate) fn wait(&self, dir: Direction, deadline: Option<Instant>) -> io::Result<()> {
         let readiness = &self.registration.readiness;
         scheduler::with(|s| {
@@ -108,10 +144,13 @@ impl<S> IoSource<S> {
                 if deadline.is_some() {
                     s.timers.borrow_mut().wait_ended();
                 }
-                readiness
-                    .waiters(dir)
-                    .borrow_mut()
-                    .retain(|w| w.is_current());
+                // Normally the event took our waiter; a timeout or a
+                // cancellation leaves it behind.
+                let mut waiters = readiness.waiters(dir).borrow_mut();
+                if !waiters.is_empty() {
+                    waiters.retain(|w| w.is_current());
+                }
+                drop(waiters);
                 if parked.is_err() {
                     return Err(io::Error::other(
                         "fiber cancelled: its runtime is shutting down",

@@ -90,6 +90,8 @@ impl TcpStream {
     pub fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
         each_addr(addr, "connect to", |addr| {
             let stream = TcpStream::from_poll(poll_net::TcpStream::connect(addr)?)?;
+            // In progress: writable (or an error) comes as an event.
+            stream.io.clear_ready(Direction::Write);
             stream.io.wait(Direction::Write, None)?;
             if let Some(e) = stream.io.get().take_error()? {
                 return Err(e);
@@ -162,13 +164,15 @@ impl TcpStream {
 
 impl Read for &TcpStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.do_io(Direction::Read, |mut s| s.read(buf))
+        let len = buf.len();
+        self.io.transfer(Direction::Read, len, |mut s| s.read(buf))
     }
 }
 
 impl Write for &TcpStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.io.do_io(Direction::Write, |mut s| s.write(buf))
+        self.io
+            .transfer(Direction::Write, buf.len(), |mut s| s.write(buf))
     }
 
     fn flush(&mut self) -> io::Result<()> {
