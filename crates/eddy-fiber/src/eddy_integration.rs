@@ -2,7 +2,9 @@
 //! thread of an eddy current-thread runtime, sharing its reactor with the
 //! futures there.
 //!
-//! One eddy task per thread, the *host*, drives a fiber scheduler. The
+//! One eddy task per runtime, the *host*, drives a fiber scheduler on the
+//! thread that drives that runtime (a thread-local list maps each runtime,
+//! compared with `Handle::ptr_eq`, to its scheduler). The
 //! scheduler's own event queue (an epoll descriptor) is watched by eddy's
 //! reactor through an [`AsyncFd`] (epoll nests in epoll: the inner queue's
 //! descriptor becomes readable when one of its sockets has an event), and
@@ -14,11 +16,13 @@
 //! future or another thread. Dropping the eddy runtime drops the host,
 //! which cancels the fibers still alive (their stacks unwind).
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -27,7 +31,7 @@ use eddy::io::unix::AsyncFd;
 use eddy::time::Sleep;
 
 use crate::fiber::JoinHandle;
-use crate::scheduler::{self, Config, Scheduler};
+use crate::scheduler::{Config, Scheduler};
 use crate::stack::DEFAULT_STACK_SIZE;
 
 /// Spawns a fiber running `f` on the eddy runtime of `handle`, which must
@@ -37,9 +41,11 @@ use crate::stack::DEFAULT_STACK_SIZE;
 /// code waits for it, and inside it [`block_on_future`](crate::block_on_future)
 /// parks only the fiber while an eddy future runs.
 ///
-/// The first call on a thread starts the host task (see the module docs);
-/// later calls reuse it until that runtime is dropped. Fibers use the
-/// default 256 KiB stacks.
+/// Each eddy runtime gets its own fiber scheduler on the thread that drives
+/// it, started by the first `spawn_on` for that runtime (see the module
+/// docs) and dropped with it; several runtimes, on one thread or on
+/// several, each host their own fibers. Fibers use the default 256 KiB
+/// stacks. [`try_spawn_on`] returns the errors instead of panicking.
 ///
 /// ```
 /// let rt = eddy::runtime::Builder::new_current_thread().build()?;
@@ -66,31 +72,109 @@ use crate::stack::DEFAULT_STACK_SIZE;
 ///
 /// # Panics
 ///
-/// When this thread does not drive `handle`'s runtime as a current-thread
-/// runtime (eddy cannot run a `!Send` task elsewhere), when the fiber
-/// scheduler's event queue cannot be created or registered, or when the
-/// fiber's stack cannot be mapped.
+/// With the message of [`try_spawn_on`]'s error, when that fails.
 #[track_caller]
 pub fn spawn_on<F, T>(handle: &eddy::runtime::Handle, f: F) -> JoinHandle<T>
 where
     F: FnOnce() -> T + 'static,
     T: 'static,
 {
-    let _entered = handle.enter();
-    let scheduler = match scheduler::hosted() {
+    try_spawn_on(handle, f).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`spawn_on`], returning an error instead of panicking when the fiber
+/// cannot be started:
+///
+/// * `handle`'s runtime is not the one running on this thread (no runtime
+///   here, or another one): fibers never move between threads, so they can
+///   only join the runtime this thread drives;
+/// * it is a multi-thread runtime, or only entered here
+///   (`Handle::enter`) rather than driven by this thread's `block_on`:
+///   the host task is `!Send` and needs a current-thread runtime;
+/// * the scheduler's event queue or the fiber's stack cannot be created.
+///
+/// ```
+/// let rt = eddy::runtime::Builder::new_current_thread().build()?;
+/// let other = eddy::runtime::Builder::new_current_thread().build()?;
+/// rt.block_on(async {
+///     // `other` is not running on this thread: a clear error, no panic.
+///     let err = eddy_fiber::try_spawn_on(other.handle(), || ()).unwrap_err();
+///     assert!(err.to_string().contains("not the runtime running on this thread"));
+///     let here = eddy::runtime::Handle::current();
+///     assert_eq!(eddy_fiber::try_spawn_on(&here, || 5)?.await.unwrap(), 5);
+///     Ok::<(), std::io::Error>(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn try_spawn_on<F, T>(handle: &eddy::runtime::Handle, f: F) -> io::Result<JoinHandle<T>>
+where
+    F: FnOnce() -> T + 'static,
+    T: 'static,
+{
+    let on_this_thread =
+        eddy::runtime::Handle::try_current().is_ok_and(|current| current.ptr_eq(handle));
+    if !on_this_thread {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "eddy_fiber::spawn_on: the handle's eddy runtime is not the runtime running on this \
+             thread; call it inside that runtime's block_on or one of its tasks (fibers never \
+             move between threads)",
+        ));
+    }
+    let scheduler = match hosted_on(handle) {
         Some(scheduler) => scheduler,
-        None => start_host().unwrap_or_else(|e| panic!("eddy_fiber::spawn_on: {e}")),
+        None => start_host(handle)?,
     };
     let join = scheduler
         .spawn(None, None, f)
-        .unwrap_or_else(|e| panic!("eddy_fiber::spawn_on: {e}"));
+        .map_err(|e| io::Error::new(e.kind(), format!("eddy_fiber::spawn_on: {e}")))?;
     scheduler.wake_host();
-    join
+    Ok(join)
 }
 
-/// Creates a scheduler and the eddy task hosting it on this thread.
-#[track_caller]
-fn start_host() -> io::Result<Rc<Scheduler>> {
+/// A fiber scheduler hosted in an eddy task on this thread.
+struct HostedScheduler {
+    /// The eddy runtime whose task hosts it.
+    runtime: eddy::runtime::Handle,
+    scheduler: Weak<Scheduler>,
+}
+
+thread_local! {
+    /// The fiber schedulers hosted on this thread, one per eddy runtime
+    /// (an entry is removed when its host task is dropped).
+    static HOSTED: RefCell<Vec<HostedScheduler>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The scheduler hosted on this thread for `runtime`, if any.
+fn hosted_on(runtime: &eddy::runtime::Handle) -> Option<Rc<Scheduler>> {
+    HOSTED
+        .try_with(|h| {
+            h.borrow()
+                .iter()
+                .find(|e| e.runtime.ptr_eq(runtime))
+                .and_then(|e| e.scheduler.upgrade())
+        })
+        .ok()
+        .flatten()
+}
+
+/// The scheduler with this id hosted on this thread, if any (for wake-ups
+/// from futures while it is not running).
+pub(crate) fn hosted(id: u64) -> Option<Rc<Scheduler>> {
+    HOSTED
+        .try_with(|h| {
+            h.borrow()
+                .iter()
+                .filter_map(|e| e.scheduler.upgrade())
+                .find(|s| s.id == id)
+        })
+        .ok()
+        .flatten()
+}
+
+/// Creates a scheduler and the eddy task hosting it on this thread, for
+/// `runtime` (the one running here).
+fn start_host(runtime: &eddy::runtime::Handle) -> io::Result<Rc<Scheduler>> {
     let scheduler = Rc::new(Scheduler::new(&Config {
         stack_size: DEFAULT_STACK_SIZE,
         stack_pool_size: 256,
@@ -100,16 +184,40 @@ fn start_host() -> io::Result<Rc<Scheduler>> {
         .map_err(|e| {
             io::Error::new(
                 e.kind(),
-                format!("watch the fiber scheduler's event queue from eddy: {e}"),
+                format!(
+                    "eddy_fiber::spawn_on: watch the fiber scheduler's event queue from eddy: {e}"
+                ),
             )
         })?;
-    scheduler::set_hosted(Some(&scheduler));
     let host = Host {
         queue,
         sleep: None,
         scheduler: scheduler.clone(),
     };
-    drop(eddy::task::spawn_local(host));
+    // eddy's `spawn_local` panics (after dropping the task) when this
+    // thread does not drive a current-thread runtime: the only case left
+    // after the check in `try_spawn_on` is a multi-thread runtime, or one
+    // only entered here. Its panic is turned into this error.
+    let spawned = panic::catch_unwind(AssertUnwindSafe(|| eddy::task::spawn_local(host)));
+    match spawned {
+        Ok(task) => drop(task),
+        Err(_) => {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "eddy_fiber::spawn_on: fibers need a current-thread eddy runtime whose block_on \
+                 runs on this thread; this runtime is multi-thread (or only entered here with \
+                 Handle::enter)",
+            ));
+        }
+    }
+    let _ = HOSTED.try_with(|h| {
+        let mut hosted = h.borrow_mut();
+        hosted.retain(|e| e.scheduler.strong_count() > 0);
+        hosted.push(HostedScheduler {
+            runtime: runtime.clone(),
+            scheduler: Rc::downgrade(&scheduler),
+        });
+    });
     Ok(scheduler)
 }
 
@@ -204,9 +312,12 @@ impl Future for Host {
 
 impl Drop for Host {
     fn drop(&mut self) {
-        if scheduler::hosted().is_some_and(|s| Rc::ptr_eq(&s, &self.scheduler)) {
-            scheduler::set_hosted(None);
-        }
+        let me = Rc::as_ptr(&self.scheduler);
+        let _ = HOSTED.try_with(|h| {
+            h.borrow_mut().retain(|e| {
+                !std::ptr::eq(e.scheduler.as_ptr(), me) && e.scheduler.strong_count() > 0
+            })
+        });
         *self.scheduler.host_waker.borrow_mut() = None;
         self.scheduler.shutdown();
     }

@@ -16,7 +16,7 @@
 //! * [`net`]: TCP and UDP sockets whose blocking calls park only the fiber.
 //! * [`sync`]: a channel and a mutex that park fibers, not threads.
 //! * [`block_on_future`]: waits for a `Future` from a fiber.
-//! * [`spawn_on`]: fibers as tasks of an eddy current-thread runtime,
+//! * [`spawn_on`] / [`try_spawn_on`]: fibers as tasks of an eddy current-thread runtime,
 //!   sharing its reactor and thread with futures (see below).
 //! * [`stack`]: guarded, lazily committed stacks and the pool reusing them.
 //! * Private: `arch` (the context switch, one file per CPU), `scheduler`
@@ -114,7 +114,7 @@ pub mod stack;
 pub mod sync;
 mod timer;
 
-pub use eddy_integration::spawn_on;
+pub use eddy_integration::{spawn_on, try_spawn_on};
 pub use fiber::{Fiber, FiberId, JoinError, JoinHandle};
 pub use future::block_on_future;
 pub use runtime::{

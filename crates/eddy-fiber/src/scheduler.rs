@@ -38,8 +38,8 @@
 //! thread run between batches. The root is always queued while fibers
 //! run, so step 3 above (blocking in the event queue) never happens there;
 //! the task waits in eddy's reactor instead. Wake-ups from outside the
-//! scheduler (a future sending on a fiber channel) find it through the
-//! thread's hosted scheduler and wake the task.
+//! scheduler (a future sending on a fiber channel) find it among the
+//! thread's hosted schedulers (by runtime id) and wake the task.
 //!
 //! # Shutdown
 //!
@@ -52,7 +52,7 @@ use std::collections::VecDeque;
 use std::io;
 use std::panic;
 use std::ptr;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
@@ -119,20 +119,6 @@ pub(crate) struct Scheduler {
 thread_local! {
     /// The scheduler entered on this thread (null: none).
     static CURRENT: Cell<*const Scheduler> = const { Cell::new(ptr::null()) };
-    /// The scheduler hosted in an eddy task on this thread, if any.
-    static HOSTED: RefCell<Weak<Scheduler>> = const { RefCell::new(Weak::new()) };
-}
-
-/// The scheduler hosted in an eddy task on this thread, if it is alive.
-pub(crate) fn hosted() -> Option<Rc<Scheduler>> {
-    HOSTED.try_with(|h| h.borrow().upgrade()).ok().flatten()
-}
-
-/// Makes `scheduler` (or, with `None`, no scheduler) the one hosted on
-/// this thread.
-pub(crate) fn set_hosted(scheduler: Option<&Rc<Scheduler>>) {
-    let weak = scheduler.map(Rc::downgrade).unwrap_or_default();
-    let _ = HOSTED.try_with(|h| *h.borrow_mut() = weak);
 }
 
 /// Runs `f` with the scheduler entered on this thread, if any.
@@ -182,7 +168,7 @@ pub(crate) fn make_runnable(fiber: FiberRef) {
         && s.id == runtime
     {
         s.push_runnable(fiber);
-    } else if let Some(s) = hosted().filter(|s| s.id == runtime) {
+    } else if let Some(s) = crate::eddy_integration::hosted(runtime) {
         // Not entered, so nothing borrows its run queue now.
         s.push_runnable(fiber);
         s.wake_host();

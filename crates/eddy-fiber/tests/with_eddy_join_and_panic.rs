@@ -113,17 +113,19 @@ fn spawn_on_a_multi_thread_runtime_fails_clearly() {
     let Ok(rt) = Builder::new_multi_thread().worker_threads(1).build() else {
         return; // the multi-thread scheduler is not built yet
     };
+    let err = rt
+        .block_on(async { eddy_fiber::try_spawn_on(&Handle::current(), || ()).map(drop) })
+        .expect_err("fibers cannot live on a multi-thread runtime");
+    assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
+    assert!(err.to_string().contains("current-thread"), "{err}");
+    // `spawn_on` panics at the caller with the same message.
     let handle = rt.handle().clone();
-    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        drop(spawn_on(&handle, || ()));
+    let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async { drop(spawn_on(&handle, || ())) })
     }))
-    .expect_err("fibers cannot live on a multi-thread runtime");
-    let message = err
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default();
-    assert!(message.contains("spawn_local"), "{message}");
+    .expect_err("spawn_on panics with the error");
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("multi-thread"), "{message}");
     // The thread can still host fibers on a current-thread runtime.
     let rt = Builder::new_current_thread().build().unwrap();
     assert_eq!(
