@@ -42,7 +42,8 @@ use crate::task::{JoinHandle, spawn_blocking};
 /// The default largest chunk one pool trip reads or writes.
 pub const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
 
-/// An open file (see the [module docs](self) for the buffering rules).
+/// An open file; reads, writes and seeks run on the blocking pool in chunks
+/// of at most [`File::set_max_buf_size`] bytes (see [`crate::fs`]).
 ///
 /// Implements [`AsyncRead`](futures_io::AsyncRead),
 /// [`AsyncWrite`](futures_io::AsyncWrite) and

@@ -6,7 +6,7 @@
 //! the task waits, the runtime's threads do not.
 //!
 //! * Whole-file and path functions: [`read`], [`read_to_string`],
-//!   [`write`], [`copy`], [`rename`], [`remove_file`], [`remove_dir`],
+//!   [`write`](fn@write), [`copy`], [`rename`], [`remove_file`], [`remove_dir`],
 //!   [`remove_dir_all`], [`create_dir`], [`create_dir_all`], [`metadata`],
 //!   [`symlink_metadata`], [`canonicalize`], [`read_dir`] (a stream of
 //!   [`DirEntry`]s).

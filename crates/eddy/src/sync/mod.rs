@@ -2,15 +2,15 @@
 //!
 //! | item | what it is for |
 //! |---|---|
-//! | [`mpsc`] | many senders, one receiver; bounded (backpressure) or unbounded |
-//! | [`oneshot`] | one value, once, from one task to another |
-//! | [`broadcast`] | every receiver sees every value; slow receivers are told how many they missed |
-//! | [`watch`] | receivers see the latest value and wait for changes |
-//! | [`Mutex`], [`RwLock`] | locks that can be held across `.await` |
-//! | [`Semaphore`] | a pool of permits, FIFO-fair, with owned permits |
-//! | [`Notify`] | wake one task or all waiting tasks, without data |
-//! | [`Barrier`] | wait until n tasks arrive |
-//! | [`OnceCell`] | a value initialised once, by an async function |
+//! | [`mpsc`](crate::sync::mpsc) | many senders, one receiver; bounded (backpressure) or unbounded |
+//! | [`oneshot`](crate::sync::oneshot) | one value, once, from one task to another |
+//! | [`broadcast`](crate::sync::broadcast) | every receiver sees every value; slow receivers are told how many they missed |
+//! | [`watch`](crate::sync::watch) | receivers see the latest value and wait for changes |
+//! | [`Mutex`](crate::sync::Mutex), [`RwLock`](crate::sync::RwLock) | locks that can be held across `.await` |
+//! | [`Semaphore`](crate::sync::Semaphore) | a pool of permits, FIFO-fair, with owned permits |
+//! | [`Notify`](crate::sync::Notify) | wake one task or all waiting tasks, without data |
+//! | [`Barrier`](crate::sync::Barrier) | wait until n tasks arrive |
+//! | [`OnceCell`](crate::sync::OnceCell) | a value initialised once, by an async function |
 //!
 //! Everything here is written against `std::task` only: it works on either
 //! Eddy runtime flavor, on other executors, and between plain threads (the
@@ -20,8 +20,8 @@
 //!
 //! One FIFO waiter queue (`waiters.rs`, a slab-backed linked list) underlies
 //! all the waiting. A fair counting semaphore (`fair_semaphore.rs`) built on
-//! it is the core of [`Semaphore`], [`Mutex`] (one permit), [`RwLock`]
-//! (`MAX_READS` permits, a writer takes them all) and the bounded [`mpsc`]
+//! it is the core of [`Semaphore`](crate::sync::Semaphore), [`Mutex`](crate::sync::Mutex) (one permit), [`RwLock`](crate::sync::RwLock)
+//! (`MAX_READS` permits, a writer takes them all) and the bounded [`mpsc`](crate::sync::mpsc)
 //! channel's capacity. Uncontended acquire and release are a single CAS each.
 //!
 //! # Cancel safety
