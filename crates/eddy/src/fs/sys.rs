@@ -8,7 +8,11 @@
 //! asks for transparent huge pages on the 2 MiB-aligned interior of the
 //! buffer, so the same bytes arrive through about 50 faults. It is only a
 //! hint: where huge pages are disabled (`/sys/kernel/mm/transparent_hugepage`
-//! set to `never`) or unsupported, nothing changes.
+//! set to `never`) or unsupported, nothing changes. Where the kernel's THP
+//! `defrag` setting is `madvise` (the common default), a fault in an advised
+//! range may compact memory first when no huge page is free; that wait
+//! happens on the blocking pool, never on a runtime thread, and the kernel
+//! falls back to small pages when compaction fails.
 
 /// Buffers smaller than this are left alone (at most one huge page would fit
 /// and the saving is a few microseconds).
