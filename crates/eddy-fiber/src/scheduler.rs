@@ -102,6 +102,7 @@ pub(crate) struct Scheduler {
     pub(crate) timers: RefCell<crate::timer::TimerHeap>,
     pub(crate) io: IoDriver,
     pub(crate) remote: Arc<RemoteWakes>,
+    /// Picks left until the next non-blocking maintenance pass.
     ticks: Cell<u32>,
     next_wait: Cell<u64>,
     /// Fibers parked on socket readiness.
@@ -210,7 +211,7 @@ impl Scheduler {
             timers: RefCell::new(Default::default()),
             io,
             remote: Arc::new(RemoteWakes::new(waker)),
-            ticks: Cell::new(0),
+            ticks: Cell::new(EVENT_INTERVAL - 1),
             next_wait: Cell::new(0),
             io_waiting: Cell::new(0),
             remote_waiting: Cell::new(0),
@@ -339,7 +340,7 @@ impl Scheduler {
         let me = self.current();
         self.push_runnable(me);
         self.switch_to_next();
-        if self.is_cancelled() && !std::thread::panicking() {
+        if self.with_current(|c| c.header().cancelled.get()) && !std::thread::panicking() {
             panic::resume_unwind(Box::new(Cancelled));
         }
     }
@@ -399,15 +400,22 @@ impl Scheduler {
     }
 
     /// Frees the stack of the fiber that finished just before we resumed.
+    #[inline(always)]
     fn reap(&self) {
         if let Some(dead) = self.dead.take() {
-            if let Some(stack) = dead.header().stack.take() {
-                self.stacks.borrow_mut().release(stack);
-            }
-            let removed = self.live.borrow_mut().remove(dead.header().slot.get());
-            drop(removed);
-            drop(dead);
+            self.reap_dead(dead);
         }
+    }
+
+    /// The rare half of [`reap`](Self::reap), out of the switch path.
+    #[inline(never)]
+    fn reap_dead(&self, dead: FiberRef) {
+        if let Some(stack) = dead.header().stack.take() {
+            self.stacks.borrow_mut().release(stack);
+        }
+        let removed = self.live.borrow_mut().remove(dead.header().slot.get());
+        drop(removed);
+        drop(dead);
     }
 
     /// Ends the running fiber: wakes its joiner and switches away for good.
@@ -428,10 +436,12 @@ impl Scheduler {
     /// The next context to run; see the module docs for the order.
     fn next_runnable(&self) -> FiberRef {
         loop {
-            let tick = self.ticks.get().wrapping_add(1);
-            self.ticks.set(tick);
-            if tick.is_multiple_of(EVENT_INTERVAL) {
+            let left = self.ticks.get();
+            if left == 0 {
+                self.ticks.set(EVENT_INTERVAL - 1);
                 self.maintain(false);
+            } else {
+                self.ticks.set(left - 1);
             }
             if let Some(next) = self.run_queue.borrow_mut().pop_front() {
                 return next;
