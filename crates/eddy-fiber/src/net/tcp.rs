@@ -9,6 +9,7 @@ use eddy_poll::net as poll_net;
 
 use super::{IoSource, each_addr};
 use crate::driver::Direction;
+use crate::sys;
 
 /// A TCP listening socket; [`accept`](TcpListener::accept) parks the fiber
 /// until a connection arrives.
@@ -165,14 +166,16 @@ impl TcpStream {
 impl Read for &TcpStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let len = buf.len();
-        self.io.transfer(Direction::Read, len, |mut s| s.read(buf))
+        self.io
+            .transfer(Direction::Read, len, |s| sys::recv(s.as_raw_fd(), buf))
     }
 }
 
 impl Write for &TcpStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.io
-            .transfer(Direction::Write, buf.len(), |mut s| s.write(buf))
+        self.io.transfer(Direction::Write, buf.len(), |s| {
+            sys::send(s.as_raw_fd(), buf)
+        })
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -1,6 +1,8 @@
-//! Linux-only memory calls: guard markers and huge-page opt-out.
+//! Linux-only calls: guard markers, huge-page opt-out, and socket transfers
+//! that skip glibc's cancellation-point wrappers.
 
 use std::io;
+use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `MADV_GUARD_INSTALL` (Linux 6.13+): turns the range into a guard region
@@ -69,4 +71,40 @@ pub(crate) fn no_huge_pages(addr: *mut u8, len: usize) {
     // SAFETY: madvise with MADV_NOHUGEPAGE only changes a paging hint of a
     // mapping the caller owns; failure is harmless and ignored.
     let _ = syscall!(madvise(addr.cast(), len, libc::MADV_NOHUGEPAGE));
+}
+
+/// `recv(fd, buf, 0)` as a raw system call. glibc's `recv` is a pthread
+/// cancellation point and brackets the call with cancellation bookkeeping
+/// (~60 instructions per call on x86_64); fibers never use
+/// `pthread_cancel`, so the plain syscall does the same work without it.
+pub(crate) fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for `buf.len()` bytes of writes; the null
+    // address arguments ask for no source address.
+    let n = syscall!(syscall(
+        libc::SYS_recvfrom,
+        fd,
+        buf.as_mut_ptr(),
+        buf.len(),
+        0,
+        std::ptr::null_mut::<libc::sockaddr>(),
+        std::ptr::null_mut::<libc::socklen_t>(),
+    ))?;
+    Ok(n as usize)
+}
+
+/// `send(fd, buf, MSG_NOSIGNAL)` as a raw system call (see [`recv`]); a
+/// closed peer is an `EPIPE` error, never a `SIGPIPE`.
+pub(crate) fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for `buf.len()` bytes of reads; the null
+    // address asks for the connected peer.
+    let n = syscall!(syscall(
+        libc::SYS_sendto,
+        fd,
+        buf.as_ptr(),
+        buf.len(),
+        libc::MSG_NOSIGNAL,
+        std::ptr::null::<libc::sockaddr>(),
+        0 as libc::socklen_t,
+    ))?;
+    Ok(n as usize)
 }

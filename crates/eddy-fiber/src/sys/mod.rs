@@ -10,6 +10,8 @@
 //!   when the kernel cannot (then the caller uses `mprotect`).
 //! * `no_huge_pages(addr, len)`: asks the kernel not to back the range with
 //!   huge pages (an idle fiber must cost one small page, not 2 MiB).
+//! * `recv(fd, buf)` / `send(fd, buf)`: one socket transfer (on Linux a raw
+//!   system call, skipping glibc's cancellation-point wrapper).
 
 use std::io;
 
