@@ -73,12 +73,109 @@ struct ListEntry {
 #[derive(Default)]
 pub(crate) struct TimerQueue {
     /// Deadline -> its timers in start order (stale entries included).
-    lists: HashMap<u64, VecDeque<ListEntry>, BuildHasherDefault<DeadlineHasher>>,
-    /// The deadlines that have a list, earliest on top (one entry each).
-    deadlines: BinaryHeap<Reverse<u64>>,
+    lists: DeadlineLists,
     slots: Vec<TimerSlot>,
     /// Slots whose timer was removed, reused first.
     free: Vec<u32>,
+}
+
+/// The per-deadline FIFO lists: kept in an arena (an emptied list's buffer
+/// is reused by a later deadline), found through a hash map, and ordered
+/// by a min-heap of the distinct deadlines. The list pushed to last and
+/// the earliest list are remembered: a burst of timers mostly shares one
+/// deadline, and the timers phase drains the earliest list, so most pushes
+/// and pops skip the hash lookup.
+#[derive(Default)]
+struct DeadlineLists {
+    index: HashMap<u64, u32, BuildHasherDefault<DeadlineHasher>>,
+    arena: Vec<VecDeque<ListEntry>>,
+    /// Arena lists not in use (empty).
+    spare: Vec<u32>,
+    /// The deadlines that have a list, earliest on top (one entry each).
+    heap: BinaryHeap<Reverse<u64>>,
+    /// The list pushed to last: (deadline, arena index).
+    recent: Option<(u64, u32)>,
+    /// The earliest list, while it stays on top of the heap.
+    first: Option<(u64, u32)>,
+}
+
+/// An emptied list keeps its buffer for reuse up to this many entries.
+const KEPT_LIST_CAPACITY: usize = 1024;
+
+impl DeadlineLists {
+    fn next_deadline(&self) -> Option<u64> {
+        self.heap.peek().map(|Reverse(deadline)| *deadline)
+    }
+
+    /// Appends `entry` to the list of `deadline`, making it if needed.
+    fn push(&mut self, deadline: u64, entry: ListEntry) {
+        let at = match self.recent {
+            Some((d, at)) if d == deadline => at,
+            _ => {
+                let at = self.list_for(deadline);
+                self.recent = Some((deadline, at));
+                at
+            }
+        };
+        self.arena[at as usize].push_back(entry);
+    }
+
+    fn list_for(&mut self, deadline: u64) -> u32 {
+        if let Some(&at) = self.index.get(&deadline) {
+            return at;
+        }
+        let at = self.spare.pop().unwrap_or_else(|| {
+            self.arena.push(VecDeque::new());
+            u32::try_from(self.arena.len() - 1).expect("fewer than 2^32 deadlines")
+        });
+        self.index.insert(deadline, at);
+        self.heap.push(Reverse(deadline));
+        self.first = None; // the new deadline may be the earliest
+        at
+    }
+
+    /// The earliest list, if its deadline is at or before `limit`.
+    fn earliest(&mut self, limit: u64) -> Option<(u64, u32)> {
+        loop {
+            let &Reverse(deadline) = self.heap.peek()?;
+            if deadline > limit {
+                return None;
+            }
+            if let Some((d, at)) = self.first
+                && d == deadline
+            {
+                return Some((d, at));
+            }
+            if let Some(&at) = self.index.get(&deadline) {
+                self.first = Some((deadline, at));
+                return Some((deadline, at));
+            }
+            // Cannot happen (lists and heap entries come and go together);
+            // skipping keeps the loop going if it ever did.
+            self.heap.pop();
+        }
+    }
+
+    /// Drops the earliest list (`deadline`, at arena index `at`).
+    fn drop_earliest(&mut self, deadline: u64, at: u32) {
+        self.index.remove(&deadline);
+        self.heap.pop();
+        let list = &mut self.arena[at as usize];
+        if list.capacity() > KEPT_LIST_CAPACITY {
+            *list = VecDeque::new();
+        } else {
+            list.clear();
+        }
+        self.spare.push(at);
+        if self.recent.is_some_and(|(d, _)| d == deadline) {
+            self.recent = None;
+        }
+        self.first = None;
+    }
+
+    fn clear(&mut self) {
+        *self = DeadlineLists::default();
+    }
 }
 
 /// Deadlines are small integers: one multiply spreads them well enough.
@@ -103,7 +200,7 @@ impl TimerQueue {
     /// The earliest deadline among armed timers (stale entries included:
     /// a too-early wake-up is harmless).
     pub(crate) fn next_deadline(&self) -> Option<u64> {
-        self.deadlines.peek().map(|Reverse(deadline)| *deadline)
+        self.lists.next_deadline()
     }
 
     /// The timer under `key`, if it is still there.
@@ -132,11 +229,7 @@ impl TimerQueue {
             index,
             stamp: slot.stamp,
         };
-        let list = self.lists.entry(deadline).or_insert_with(|| {
-            self.deadlines.push(Reverse(deadline));
-            VecDeque::new()
-        });
-        list.push_back(entry);
+        self.lists.push(deadline, entry);
     }
 
     /// Stores a new timer and arms it for `deadline`.
@@ -196,19 +289,15 @@ impl TimerQueue {
     /// idle loop does not wake for dead timers.
     pub(crate) fn clear(&mut self, key: Key, handles: &HandleCount) -> Option<TimerEntry> {
         let entry = self.remove(key, handles);
-        while let Some(&Reverse(deadline)) = self.deadlines.peek() {
-            let Some(list) = self.lists.get_mut(&deadline) else {
-                self.deadlines.pop();
-                continue;
-            };
+        while let Some((deadline, at)) = self.lists.earliest(u64::MAX) {
+            let list = &mut self.lists.arena[at as usize];
             while let Some(&head) = list.front() {
                 if self.slots[head.index as usize].stamp == head.stamp {
                     return entry;
                 }
                 list.pop_front();
             }
-            self.lists.remove(&deadline);
-            self.deadlines.pop();
+            self.lists.drop_earliest(deadline, at);
         }
         entry
     }
@@ -217,20 +306,11 @@ impl TimerQueue {
     /// entries on the way are dropped).
     fn pop_due(&mut self, now: u64) -> Option<Key> {
         loop {
-            let &Reverse(deadline) = self.deadlines.peek()?;
-            if deadline > now {
-                return None;
-            }
-            let Some(list) = self.lists.get_mut(&deadline) else {
-                // Cannot happen (lists and heap entries come and go
-                // together); skipping keeps the loop going if it ever did.
-                self.deadlines.pop();
-                continue;
-            };
+            let (deadline, at) = self.lists.earliest(now)?;
+            let list = &mut self.lists.arena[at as usize];
             let head = list.pop_front();
             if list.is_empty() {
-                self.lists.remove(&deadline);
-                self.deadlines.pop();
+                self.lists.drop_earliest(deadline, at);
             }
             let Some(head) = head else { continue };
             let slot = &self.slots[head.index as usize];
@@ -246,7 +326,6 @@ impl TimerQueue {
     /// Every timer's callback (used at loop end to break reference cycles).
     pub(crate) fn drain(&mut self) -> Vec<TimerEntry> {
         self.lists.clear();
-        self.deadlines.clear();
         self.free.clear();
         std::mem::take(&mut self.slots)
             .into_iter()
@@ -344,6 +423,23 @@ mod tests {
         assert_eq!(q.pop_due(20), None, "a's first entry is stale");
         assert_eq!(q.pop_due(50), Some(a));
         assert_eq!(q.pop_due(50), Some(c));
+    }
+
+    #[test]
+    fn emptied_lists_are_reused_in_deadline_order() {
+        let handles = HandleCount::default();
+        let mut q = TimerQueue::default();
+        let a = q.insert(entry(), 10, &handles);
+        assert_eq!(q.pop_due(10), Some(a));
+        // The list of 10 is spare now; 30 then 20 reuse and extend the arena.
+        let b = q.insert(entry(), 30, &handles);
+        let c = q.insert(entry(), 20, &handles);
+        let d = q.insert(entry(), 30, &handles);
+        assert_eq!(q.next_deadline(), Some(20));
+        assert_eq!(q.pop_due(100), Some(c));
+        assert_eq!(q.pop_due(100), Some(b));
+        assert_eq!(q.pop_due(100), Some(d));
+        assert_eq!((q.pop_due(100), q.next_deadline()), (None, None));
     }
 
     #[test]
