@@ -28,3 +28,8 @@ fn list_waiter_races_an_event() {
 fn clear_races_a_new_event() {
     models::clear_races_a_new_event();
 }
+
+#[test]
+fn edge_skip_never_loses_a_wake() {
+    models::edge_skip_never_loses_a_wake();
+}

@@ -59,6 +59,7 @@ mod addr;
 mod lookup;
 mod split;
 mod stream_io;
+mod sys;
 pub mod tcp;
 mod udp;
 pub mod unix;

@@ -7,41 +7,37 @@
 //! The readiness word carries the reactor tick it was observed at, so
 //! clearing never forgets an edge that arrived after the operation.
 
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice, Write};
+use std::os::fd::AsRawFd;
 use std::task::{Context, Poll, ready};
 
 use eddy_poll::event::Source;
 
+use super::sys;
 use crate::runtime::coop;
 use crate::runtime::io::{Direction, PollEvented, shutdown_error};
 
-/// Reads into `buf`, waiting for readability.
-pub(crate) fn poll_read<'a, E: Source>(
-    io: &'a PollEvented<E>,
+/// Reads into `buf`, waiting for readability (`recv` on the socket,
+/// straight to the kernel: see [`sys`]).
+pub(crate) fn poll_read<E: Source + AsRawFd>(
+    io: &PollEvented<E>,
     cx: &mut Context<'_>,
     buf: &mut [u8],
-) -> Poll<io::Result<usize>>
-where
-    &'a E: Read,
-{
+) -> Poll<io::Result<usize>> {
     let asked = buf.len();
-    poll_transfer(io, cx, Direction::Read, asked, || {
-        { io.get_ref() }.read(buf)
-    })
+    let fd = io.get_ref().as_raw_fd();
+    poll_transfer(io, cx, Direction::Read, asked, || sys::recv(fd, buf))
 }
 
-/// Writes from `buf`, waiting for writability.
-pub(crate) fn poll_write<'a, E: Source>(
-    io: &'a PollEvented<E>,
+/// Writes from `buf`, waiting for writability (`send` with
+/// `MSG_NOSIGNAL`, straight to the kernel: see [`sys`]).
+pub(crate) fn poll_write<E: Source + AsRawFd>(
+    io: &PollEvented<E>,
     cx: &mut Context<'_>,
     buf: &[u8],
-) -> Poll<io::Result<usize>>
-where
-    &'a E: Write,
-{
-    poll_transfer(io, cx, Direction::Write, buf.len(), || {
-        { io.get_ref() }.write(buf)
-    })
+) -> Poll<io::Result<usize>> {
+    let fd = io.get_ref().as_raw_fd();
+    poll_transfer(io, cx, Direction::Write, buf.len(), || sys::send(fd, buf))
 }
 
 /// Writes from `bufs`, waiting for writability.
@@ -59,7 +55,8 @@ where
     })
 }
 
-/// The loop the three above share: one budget unit per call, then for as
+/// The loop the three above share: one budget unit per completed call
+/// (checked first, spent once the operation completed), then for as
 /// long as the source is known ready, run `op`; clear the readiness when
 /// `op` would block or moved fewer than `asked` bytes (but some: `Ok(0)` is
 /// end-of-file or an empty buffer); with no readiness known, register the
@@ -78,18 +75,18 @@ fn poll_transfer<E: Source>(
     mut op: impl FnMut() -> io::Result<usize>,
 ) -> Poll<io::Result<usize>> {
     let registration = io.registration();
-    let budget = ready!(coop::poll_proceed(cx));
+    ready!(coop::poll_has_budget(cx));
     loop {
         let event = match registration.ready_for(direction) {
             Some(event) => event,
             None => match registration.register_waker(direction, cx) {
                 Some(event) => event,
-                // Dropping `budget` gives the unit back.
+                // No unit was spent.
                 None => return Poll::Pending,
             },
         };
         if event.is_shutdown() {
-            budget.made_progress();
+            coop::consume_unit();
             return Poll::Ready(Err(shutdown_error()));
         }
         match op() {
@@ -97,12 +94,12 @@ fn poll_transfer<E: Source>(
                 if n > 0 && n < asked {
                     registration.clear_readiness(event);
                 }
-                budget.made_progress();
+                coop::consume_unit();
                 return Poll::Ready(Ok(n));
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => registration.clear_readiness(event),
             Err(e) => {
-                budget.made_progress();
+                coop::consume_unit();
                 return Poll::Ready(Err(e));
             }
         }

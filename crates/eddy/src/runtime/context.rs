@@ -180,6 +180,27 @@ pub(crate) fn replace_budget(budget: Budget) -> Option<Budget> {
     POLL.try_with(|c| c.budget.replace(budget)).ok()
 }
 
+/// What [`enter_task_poll`] replaced: the budget and the current task.
+pub(crate) type PollState = (Budget, Option<Id>);
+
+/// Starts one task poll in a single thread-local access: `budget` and `id`
+/// become current; returns what they replace (`None` if the thread-local
+/// is gone), for [`exit_task_poll`].
+#[inline]
+pub(crate) fn enter_task_poll(id: Id, budget: Budget) -> Option<PollState> {
+    POLL.try_with(|c| (c.budget.replace(budget), c.current_task.replace(Some(id))))
+        .ok()
+}
+
+/// Ends a task poll: restores what [`enter_task_poll`] replaced.
+#[inline]
+pub(crate) fn exit_task_poll(prev: PollState) {
+    let _ = POLL.try_with(|c| {
+        c.budget.set(prev.0);
+        c.current_task.set(prev.1);
+    });
+}
+
 /// The id of the task being polled on this thread.
 pub(crate) fn current_task() -> Option<Id> {
     POLL.try_with(|c| c.current_task.get()).ok().flatten()

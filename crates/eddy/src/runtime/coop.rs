@@ -14,6 +14,7 @@ use std::cell::Cell;
 use std::task::{Context, Poll};
 
 use super::context;
+use crate::task::Id;
 
 /// Operations one task poll may perform (as tokio).
 pub(crate) const INITIAL_BUDGET: u8 = 128;
@@ -49,6 +50,24 @@ pub(crate) fn budget<R>(f: impl FnOnce() -> R) -> R {
     with_budget(Budget::initial(), f)
 }
 
+/// Runs `f` (one poll of task `id`) with a fresh budget and `id` as the
+/// current task, both restored afterwards (also if `f` unwinds): the
+/// scheduler's per-poll setup in one thread-local access each way.
+#[inline]
+pub(crate) fn task_poll<R>(id: Id, f: impl FnOnce() -> R) -> R {
+    struct Reset(Option<context::PollState>);
+    impl Drop for Reset {
+        #[inline]
+        fn drop(&mut self) {
+            if let Some(prev) = self.0 {
+                context::exit_task_poll(prev);
+            }
+        }
+    }
+    let _reset = Reset(context::enter_task_poll(id, Budget::initial()));
+    f()
+}
+
 /// Runs `f` without a budget.
 #[cfg(test)]
 pub(crate) fn with_unconstrained<R>(f: impl FnOnce() -> R) -> R {
@@ -69,6 +88,7 @@ fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
 }
 
 /// Whether the current poll still has budget left.
+#[inline]
 pub(crate) fn has_budget_remaining() -> bool {
     context::budget().is_none_or(|b| b.0 != Some(0))
 }
@@ -90,6 +110,33 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     } else {
         cx.waker().wake_by_ref();
         Poll::Pending
+    }
+}
+
+/// A lighter [`poll_proceed`] for a leaf operation that completes or
+/// gives up within one call, with no other budgeted operation in between
+/// (the stream read/write path): checks that the poll has budget left
+/// (otherwise wakes the task and returns `Pending`, as `poll_proceed`) but
+/// takes nothing; call [`consume_unit`] once the operation completed.
+/// Spares the guard's take-then-give-back when the operation is `Pending`.
+#[inline]
+pub(crate) fn poll_has_budget(cx: &mut Context<'_>) -> Poll<()> {
+    if has_budget_remaining() {
+        Poll::Ready(())
+    } else {
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// Spends one unit of the current poll's budget (after
+/// [`poll_has_budget`] and a completed operation).
+#[inline]
+pub(crate) fn consume_unit() {
+    if let Some(mut budget) = context::budget()
+        && budget.decrement()
+    {
+        context::set_budget(budget);
     }
 }
 
@@ -149,6 +196,28 @@ mod tests {
                 drop(guard);
             }
             assert!(has_budget_remaining());
+        });
+    }
+
+    #[test]
+    fn check_then_consume_spends_only_completed_operations() {
+        let mut cx = Context::from_waker(Waker::noop());
+        budget(|| {
+            for _ in 0..1000 {
+                assert!(poll_has_budget(&mut cx).is_ready(), "checking spends nothing");
+            }
+            for _ in 0..INITIAL_BUDGET {
+                assert!(poll_has_budget(&mut cx).is_ready());
+                consume_unit();
+            }
+            assert!(poll_has_budget(&mut cx).is_pending());
+            assert!(poll_proceed(&mut cx).is_pending());
+        });
+        with_unconstrained(|| {
+            for _ in 0..1000 {
+                consume_unit();
+            }
+            assert!(poll_has_budget(&mut cx).is_ready());
         });
     }
 

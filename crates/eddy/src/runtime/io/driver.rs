@@ -127,8 +127,7 @@ impl IoDriver {
                 if event.is_error() {
                     ready |= ERROR;
                 }
-                io.set_readiness(self.tick, ready);
-                io.take_wakers(ready, &mut self.wakers);
+                io.dispatch(self.tick, ready, &mut self.wakers);
             }
         }
         for waker in self.wakers.drain(..) {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use super::core::{Core, CoreGuard};
 use super::{Handle, Notified, Task};
-use crate::runtime::{context, coop};
+use crate::runtime::coop;
 
 impl Handle {
     /// Takes the core. While another thread drives the runtime, polls
@@ -114,31 +114,36 @@ impl CoreGuard<'_> {
         }
     }
 
+    #[inline]
     pub(super) fn run_task(&self, task: Notified) {
-        let prev = context::set_current_task(Some(task.header().id));
+        let id = task.header().id;
         match self.handle.config.warn_on_blocking {
-            None => coop::budget(|| task.run()),
-            Some(threshold) => {
-                let header = task.header();
-                let (id, location) = (header.id, header.location);
-                // Keep the task alive to mark it after the poll.
-                let raw = task.0.raw();
-                raw.ref_inc();
-                let keep = Task::from_raw(raw);
-                let start = Instant::now();
-                coop::budget(|| task.run());
-                let took = start.elapsed();
-                if took > threshold && keep.header().state.mark_blocking_reported() {
-                    log::warn!(
-                        "eddy: task {id} (spawned at {location}) blocked the runtime thread for \
-                         {took:?} in one poll (threshold {threshold:?}); move blocking work off \
-                         the event loop"
-                    );
-                }
-                drop(keep);
-            }
+            None => coop::task_poll(id, || task.run()),
+            Some(threshold) => self.run_task_timed(task, threshold),
         }
-        context::set_current_task(prev);
+    }
+
+    /// [`run_task`](Self::run_task) with the blocking detector on.
+    #[cold]
+    #[inline(never)]
+    fn run_task_timed(&self, task: Notified, threshold: Duration) {
+        let header = task.header();
+        let (id, location) = (header.id, header.location);
+        // Keep the task alive to mark it after the poll.
+        let raw = task.0.raw();
+        raw.ref_inc();
+        let keep = Task::from_raw(raw);
+        let start = Instant::now();
+        coop::task_poll(id, || task.run());
+        let took = start.elapsed();
+        if took > threshold && keep.header().state.mark_blocking_reported() {
+            log::warn!(
+                "eddy: task {id} (spawned at {location}) blocked the runtime thread for \
+                 {took:?} in one poll (threshold {threshold:?}); move blocking work off \
+                 the event loop"
+            );
+        }
+        drop(keep);
     }
 
     /// Parks in the driver; if work is already waiting (a remote wake, the

@@ -96,6 +96,14 @@ impl Handle {
         self.unpark_if_parked();
     }
 
+    /// [`Schedule::schedule`] off the runtime's thread (or outside its
+    /// `block_on`): through the inject queue.
+    #[cold]
+    #[inline(never)]
+    fn schedule_remote(self: &Arc<Self>, task: Notified) {
+        self.push_remote(Incoming::Woken(task));
+    }
+
     pub(super) fn unpark_if_parked(&self) {
         if self.shared.parked.load(SeqCst) && self.shared.parked.swap(false, SeqCst) {
             self.driver.unpark();
@@ -108,6 +116,7 @@ impl Schedule for Arc<Handle> {
         self.with_core(|core| core.owned.remove(task)).flatten()
     }
 
+    #[inline]
     fn schedule(&self, task: Notified) {
         // On this runtime's thread (the usual case: a wake from the reactor
         // or from another task) the queue is the core's, with no lock.
@@ -118,7 +127,7 @@ impl Schedule for Arc<Handle> {
             }
         });
         if let Some(task) = task {
-            self.push_remote(Incoming::Woken(task));
+            self.schedule_remote(task);
         }
     }
 }
