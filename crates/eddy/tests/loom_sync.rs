@@ -7,7 +7,7 @@
 #![cfg(loom)]
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Wake, Waker};
 
 use eddy::sync::{Notify, Semaphore, mpsc, oneshot};
@@ -219,6 +219,63 @@ fn oneshot_sender_closed_wakes_when_the_receiver_goes() {
         let receiver = thread::spawn(move || drop(rx));
         block_on(tx.closed());
         receiver.join().unwrap();
+    });
+}
+
+/// A oneshot with both wakers registered (the receiver polled, the sender
+/// waiting in `closed`), both halves still alive.
+fn oneshot_with_both_sides_waiting<T>() -> (oneshot::Sender<T>, oneshot::Receiver<T>) {
+    let (mut tx, mut rx) = oneshot::channel::<T>();
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(Pin::new(&mut rx).poll(&mut cx).is_pending());
+    assert!(tx.poll_closed(&mut cx).is_pending());
+    (tx, rx)
+}
+
+#[test]
+fn oneshot_waiting_receiver_dropped_racing_a_send_frees_everything_once() {
+    loom::model(|| {
+        let (tx, rx) = oneshot_with_both_sides_waiting::<Arc<()>>();
+        let value = Arc::new(());
+        let sender = {
+            let value = value.clone();
+            thread::spawn(move || tx.send(value).err())
+        };
+        drop(rx);
+        drop(sender.join().unwrap());
+        assert_eq!(Arc::strong_count(&value), 1, "the value leaked");
+    });
+}
+
+#[test]
+fn oneshot_waiting_sender_dropped_racing_a_receiver_close_ends_both() {
+    loom::model(|| {
+        let (tx, mut rx) = oneshot_with_both_sides_waiting::<u8>();
+        let sender = thread::spawn(move || drop(tx));
+        rx.close();
+        assert!(block_on(rx).is_err());
+        sender.join().unwrap();
+    });
+}
+
+#[test]
+fn oneshot_send_racing_a_receiver_close_then_try_recv_keeps_the_value_once() {
+    loom::model(|| {
+        let (tx, mut rx) = oneshot_with_both_sides_waiting::<Arc<()>>();
+        let value = Arc::new(());
+        let sender = {
+            let value = value.clone();
+            thread::spawn(move || tx.send(value).err())
+        };
+        rx.close();
+        let received = rx.try_recv().ok();
+        let returned = sender.join().unwrap();
+        assert!(
+            received.is_some() != returned.is_some(),
+            "the value is either received or given back"
+        );
+        drop((received, returned, rx));
+        assert_eq!(Arc::strong_count(&value), 1, "the value leaked");
     });
 }
 

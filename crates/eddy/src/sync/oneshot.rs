@@ -12,30 +12,46 @@
 //!
 //! # How it works
 //!
-//! Sender and receiver share one allocation holding the value, one waker per
-//! side, and a state word. The state word decides who may touch each cell, so
-//! no lock is taken: creating, sending and receiving is one allocation and a
-//! handful of atomic operations.
+//! Sender and receiver share one allocation (a `Box`, not an `Arc`) holding
+//! the value, one waker per side, and a state word. The state word decides
+//! who may touch each cell and who frees the allocation, so no lock and no
+//! reference count are needed: on the fast path (the receiver is not waiting
+//! when the value is sent) sending is one compare-and-swap, and receiving a
+//! value that is already there is a load, with no read-modify-write at all.
+//!
+//! Each side owns the allocation until it sets its `*_GONE` bit; after that
+//! it never touches the allocation again. The side that sees the other's
+//! `*_GONE` bit (in the result of its own read-modify-write, or in a load
+//! when it is about to leave) frees it. A side that must wake the other one
+//! after finishing sets its `*_GONE` bit only after the wake, so the waker
+//! cannot be freed under it.
 
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 
 /// The receiver's waker is in `rx_waker`; while set, only the sender reads it.
-const RX_WAKER_SET: usize = 0b0_0001;
+const RX_WAKER_SET: usize = 0b000_0001;
 /// The sender's waker is in `tx_waker`; while set, only the receiver reads it.
-const TX_WAKER_SET: usize = 0b0_0010;
+const TX_WAKER_SET: usize = 0b000_0010;
 /// The sender is finished: it sent a value or was dropped. Set once.
-const COMPLETE: usize = 0b0_0100;
+const COMPLETE: usize = 0b000_0100;
 /// Together with `COMPLETE`: a value is in `value` and belongs to the receiver.
-const VALUE_SENT: usize = 0b0_1000;
+const VALUE_SENT: usize = 0b000_1000;
 /// The receiver was dropped or closed; a later send fails. Set once.
-const CLOSED: usize = 0b1_0000;
+const CLOSED: usize = 0b001_0000;
+/// The sender no longer touches the allocation (set with or after
+/// `COMPLETE`).
+const TX_GONE: usize = 0b010_0000;
+/// The receiver no longer touches the allocation (set with or after
+/// `CLOSED`).
+const RX_GONE: usize = 0b100_0000;
 
 /// The allocation both halves share.
 struct Inner<T> {
@@ -47,14 +63,69 @@ struct Inner<T> {
     rx_waker: UnsafeCell<Option<Waker>>,
     /// Written by the sender while `TX_WAKER_SET` is clear.
     tx_waker: UnsafeCell<Option<Waker>>,
+    /// Under loom the allocation is never returned: `free` empties it and
+    /// sets this, and every access checks it, so a use after free or a
+    /// double free in some interleaving fails the model.
+    #[cfg(loom)]
+    freed: std::sync::atomic::AtomicBool,
+}
+
+/// One side's handle on the shared allocation: valid until that side sets
+/// its `*_GONE` bit (or frees the allocation itself).
+struct Shared<T> {
+    ptr: NonNull<Inner<T>>,
+    /// The allocation owns (and may drop) a `T`; `Box` keeps the handles
+    /// `Unpin` whatever `T` is, as the allocation never moves.
+    _owns: PhantomData<Box<Inner<T>>>,
 }
 
 // SAFETY: the state word hands each cell to one side at a time (see the field
-// docs), so sharing `Inner` across threads only ever moves a `T` between them.
-unsafe impl<T: Send> Send for Inner<T> {}
-// SAFETY: as above.
-unsafe impl<T: Send> Sync for Inner<T> {}
+// docs), so sharing the allocation across threads only ever moves a `T`
+// between them.
+unsafe impl<T: Send> Send for Shared<T> {}
+// SAFETY: through `&Shared` only the atomic state word is read (`is_closed`,
+// `Debug`).
+unsafe impl<T: Send> Sync for Shared<T> {}
 
+impl<T> Shared<T> {
+    fn inner(&self) -> &Inner<T> {
+        // SAFETY: the side holding this handle has not set its `*_GONE` bit
+        // (it does so only when it gives the handle up), so the other side
+        // has not freed the allocation.
+        let inner = unsafe { self.ptr.as_ref() };
+        inner.check_not_freed();
+        inner
+    }
+
+    /// Frees the allocation (dropping a value still in it).
+    ///
+    /// # Safety
+    ///
+    /// The caller must have seen (with acquire ordering) the other side's
+    /// `*_GONE` bit, so nobody else touches the allocation any more.
+    unsafe fn free(self) {
+        #[cfg(not(loom))]
+        // SAFETY: the pointer came from `Box::leak` in `channel`, and by the
+        // caller's promise this is its last user.
+        drop(unsafe { Box::from_raw(self.ptr.as_ptr()) });
+        #[cfg(loom)]
+        {
+            let inner = self.inner();
+            drop(inner.take_value());
+            // SAFETY: by the caller's promise nobody else uses the cells.
+            inner
+                .rx_waker
+                .with_mut(|waker| drop(unsafe { (*waker).take() }));
+            // SAFETY: as above.
+            inner
+                .tx_waker
+                .with_mut(|waker| drop(unsafe { (*waker).take() }));
+            inner.freed.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+/// Sends the value; created by [`channel`].
 /// Sends the value; created by [`channel`].
 ///
 /// ```
@@ -63,7 +134,7 @@ unsafe impl<T: Send> Sync for Inner<T> {}
 /// assert_eq!(rx.blocking_recv(), Ok(1));
 /// ```
 pub struct Sender<T> {
-    inner: Option<Arc<Inner<T>>>,
+    inner: Option<Shared<T>>,
 }
 
 /// Receives the value by being awaited; created by [`channel`].
@@ -78,7 +149,7 @@ pub struct Sender<T> {
 /// assert_eq!(futures_lite::future::block_on(rx), Ok(2));
 /// ```
 pub struct Receiver<T> {
-    inner: Option<Arc<Inner<T>>>,
+    inner: Option<Shared<T>>,
 }
 
 /// The sender was dropped without sending.
@@ -134,17 +205,25 @@ impl std::error::Error for TryRecvError {}
 /// assert_eq!(rx.try_recv(), Ok(5));
 /// ```
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
-    let inner = Arc::new(Inner {
+    let ptr = NonNull::from(Box::leak(Box::new(Inner {
         state: AtomicUsize::new(0),
         value: UnsafeCell::new(None),
         rx_waker: UnsafeCell::new(None),
         tx_waker: UnsafeCell::new(None),
-    });
+        #[cfg(loom)]
+        freed: std::sync::atomic::AtomicBool::new(false),
+    })));
+    let shared = || Shared {
+        ptr,
+        _owns: PhantomData,
+    };
     (
         Sender {
-            inner: Some(inner.clone()),
+            inner: Some(shared()),
         },
-        Receiver { inner: Some(inner) },
+        Receiver {
+            inner: Some(shared()),
+        },
     )
 }
 
@@ -164,6 +243,7 @@ impl<T> Inner<T> {
             return state;
         }
         if state & flag != 0 {
+            self.check_not_freed();
             let same = cell.with(|waker_ptr| {
                 // SAFETY: while `flag` is set the other side may only read the
                 // cell (after it sets `stop`); it never writes, so this shared
@@ -191,36 +271,127 @@ impl<T> Inner<T> {
                 }
             }
         }
+        self.check_not_freed();
         // SAFETY: `flag` is clear, so the other side does not touch the cell.
         cell.with_mut(|waker_ptr| unsafe { *waker_ptr = Some(waker.clone()) });
         self.state.fetch_or(flag, Ordering::AcqRel) | flag
     }
 
-    /// Wakes the waker in `cell` if `previous` (the state before our `stop`
-    /// bit was set) says it was registered and the other side still waits.
-    fn wake_if_set(
-        &self,
-        cell: &UnsafeCell<Option<Waker>>,
-        flag: usize,
-        other_stop: usize,
-        previous: usize,
-    ) {
-        if previous & flag != 0 && previous & other_stop == 0 {
-            cell.with(|waker_ptr| {
-                // SAFETY: the flag was set before our stop bit, and the other
-                // side never writes the cell once it sees our stop bit.
-                if let Some(waker) = unsafe { (*waker_ptr).as_ref() } {
-                    waker.wake_by_ref();
-                }
-            });
-        }
-    }
-
     /// Takes the value out; only the receiver calls this, after seeing
     /// `COMPLETE | VALUE_SENT`.
     fn take_value(&self) -> Option<T> {
+        self.check_not_freed();
         // SAFETY: VALUE_SENT hands the cell to the receiver for good.
         self.value.with_mut(|value| unsafe { (*value).take() })
+    }
+}
+
+impl<T> Shared<T> {
+    /// The sender leaves without a value in the cell (dropped, or its send
+    /// failed), `state` being a recent load: marks the channel complete,
+    /// wakes a waiting receiver, and frees the allocation if the receiver
+    /// left already.
+    fn leave_tx(self, mut state: usize) {
+        loop {
+            if state & RX_GONE != 0 {
+                // SAFETY: the receiver is gone for good (acquire load or
+                // failed compare-and-swap).
+                unsafe { self.free() };
+                return;
+            }
+            let wake = state & RX_WAKER_SET != 0 && state & CLOSED == 0;
+            let next = state | COMPLETE | if wake { 0 } else { TX_GONE };
+            match self.inner().state.compare_exchange_weak(
+                state,
+                next,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) if wake => return self.wake_rx_then_leave(),
+                Ok(_) => return,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    /// The sender set `COMPLETE` while the receiver waited: wakes it, then
+    /// sets `TX_GONE` (not before: the receiver could free the waker).
+    fn wake_rx_then_leave(self) {
+        let inner = self.inner();
+        inner.rx_waker.with(|waker_ptr| {
+            inner.check_not_freed();
+            // SAFETY: `RX_WAKER_SET` was set before our `COMPLETE`, and the
+            // receiver never writes the cell once it sees `COMPLETE`.
+            if let Some(waker) = unsafe { (*waker_ptr).as_ref() } {
+                waker.wake_by_ref();
+            }
+        });
+        inner.check_not_freed();
+        if inner.state.fetch_or(TX_GONE, Ordering::AcqRel) & RX_GONE != 0 {
+            // SAFETY: the receiver left before our `TX_GONE`.
+            unsafe { self.free() };
+        }
+    }
+
+    /// The receiver leaves (finished, closed or dropped), `state` being a
+    /// recent load: marks the channel closed, wakes a sender waiting in
+    /// [`Sender::closed`], and frees the allocation if the sender left
+    /// already. A value still in the cell is dropped with the allocation.
+    fn leave_rx(self, mut state: usize) {
+        loop {
+            if state & TX_GONE != 0 {
+                // SAFETY: the sender is gone for good (acquire load or failed
+                // compare-and-swap): the fast path, no read-modify-write.
+                unsafe { self.free() };
+                return;
+            }
+            let wake = state & TX_WAKER_SET != 0 && state & (COMPLETE | CLOSED) == 0;
+            let next = state | CLOSED | if wake { 0 } else { RX_GONE };
+            match self.inner().state.compare_exchange_weak(
+                state,
+                next,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) if wake => {
+                    let inner = self.inner();
+                    inner.wake_tx();
+                    inner.check_not_freed();
+                    if inner.state.fetch_or(RX_GONE, Ordering::AcqRel) & TX_GONE != 0 {
+                        // SAFETY: the sender left before our `RX_GONE`.
+                        unsafe { self.free() };
+                    }
+                    return;
+                }
+                Ok(_) => return,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+}
+
+impl<T> Inner<T> {
+    /// Under loom, fails the model if the allocation was freed (see `freed`).
+    #[inline(always)]
+    fn check_not_freed(&self) {
+        #[cfg(loom)]
+        assert!(
+            !self.freed.load(std::sync::atomic::Ordering::SeqCst),
+            "oneshot: allocation used after it was freed"
+        );
+    }
+
+    /// Wakes the sender's waker; only the receiver calls this, right after
+    /// it set `CLOSED` and saw `TX_WAKER_SET` without `COMPLETE`.
+    fn wake_tx(&self) {
+        self.check_not_freed();
+        self.tx_waker.with(|waker_ptr| {
+            // SAFETY: the flag was set before our `CLOSED`, and the sender
+            // never writes the cell once it sees `CLOSED`.
+            if let Some(waker) = unsafe { (*waker_ptr).as_ref() } {
+                waker.wake_by_ref();
+            }
+        });
     }
 }
 
@@ -237,12 +408,14 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.send(3), Err(3));
     /// ```
     pub fn send(mut self, value: T) -> Result<(), T> {
-        let inner = self
+        let shared = self
             .inner
             .take()
             .expect("a sender holds its channel until it sends");
+        let inner = shared.inner();
         let mut state = inner.state.load(Ordering::Acquire);
         if state & CLOSED != 0 {
+            shared.leave_tx(state);
             return Err(value);
         }
         // SAFETY: COMPLETE is not set yet, so the receiver does not read the cell.
@@ -250,16 +423,24 @@ impl<T> Sender<T> {
         loop {
             if state & CLOSED != 0 {
                 // The receiver never reads the cell without VALUE_SENT.
-                return Err(inner.take_value().expect("the value was just stored"));
+                let value = inner.take_value().expect("the value was just stored");
+                shared.leave_tx(state);
+                return Err(value);
             }
+            // A receiver that is not waiting needs no wake, so the sender
+            // leaves in the same compare-and-swap.
+            let wake = state & RX_WAKER_SET != 0;
+            let next = state | COMPLETE | VALUE_SENT | if wake { 0 } else { TX_GONE };
             match inner.state.compare_exchange_weak(
                 state,
-                state | COMPLETE | VALUE_SENT,
+                next,
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
-                Ok(previous) => {
-                    inner.wake_if_set(&inner.rx_waker, RX_WAKER_SET, CLOSED, previous);
+                Ok(_) => {
+                    if wake {
+                        shared.wake_rx_then_leave();
+                    }
                     return Ok(());
                 }
                 Err(actual) => state = actual,
@@ -277,7 +458,7 @@ impl<T> Sender<T> {
     pub fn is_closed(&self) -> bool {
         self.inner
             .as_ref()
-            .is_some_and(|inner| inner.state.load(Ordering::Acquire) & CLOSED != 0)
+            .is_some_and(|shared| shared.inner().state.load(Ordering::Acquire) & CLOSED != 0)
     }
 
     /// Waits until the receiver is dropped or closed.
@@ -304,9 +485,10 @@ impl<T> Sender<T> {
     /// assert!(tx.poll_closed(&mut cx).is_ready());
     /// ```
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(inner) = self.inner.as_ref() else {
+        let Some(shared) = self.inner.as_ref() else {
             return Poll::Ready(());
         };
+        let inner = shared.inner();
         let state = inner.register(&inner.tx_waker, TX_WAKER_SET, CLOSED, cx.waker());
         if state & CLOSED != 0 {
             Poll::Ready(())
@@ -318,9 +500,9 @@ impl<T> Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        if let Some(inner) = self.inner.take() {
-            let previous = inner.state.fetch_or(COMPLETE, Ordering::AcqRel);
-            inner.wake_if_set(&inner.rx_waker, RX_WAKER_SET, CLOSED, previous);
+        if let Some(shared) = self.inner.take() {
+            let state = shared.inner().state.load(Ordering::Acquire);
+            shared.leave_tx(state);
         }
     }
 }
@@ -341,24 +523,31 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        let Some(inner) = self.inner.as_ref() else {
+        let Some(shared) = self.inner.as_ref() else {
             return Err(TryRecvError::Closed);
         };
-        let state = inner.state.load(Ordering::Acquire);
+        let state = shared.inner().state.load(Ordering::Acquire);
         if state & COMPLETE != 0 {
-            let value = if state & VALUE_SENT != 0 {
-                inner.take_value()
-            } else {
-                None
-            };
-            self.inner = None;
-            return value.ok_or(TryRecvError::Closed);
+            return self.finish(state).ok_or(TryRecvError::Closed);
         }
         if state & CLOSED != 0 {
             Err(TryRecvError::Closed)
         } else {
             Err(TryRecvError::Empty)
         }
+    }
+
+    /// Takes the value (if one was sent) and leaves the channel; `state` is
+    /// a recent load that shows `COMPLETE`.
+    fn finish(&mut self, state: usize) -> Option<T> {
+        let shared = self.inner.take()?;
+        let value = if state & VALUE_SENT != 0 {
+            shared.inner().take_value()
+        } else {
+            None
+        };
+        shared.leave_rx(state);
+        value
     }
 
     /// Waits for the value, parking this thread. For use outside async code.
@@ -389,9 +578,12 @@ impl<T> Receiver<T> {
     /// assert_eq!(tx.send(1), Err(1));
     /// ```
     pub fn close(&mut self) {
-        if let Some(inner) = self.inner.as_ref() {
+        if let Some(shared) = self.inner.as_ref() {
+            let inner = shared.inner();
             let previous = inner.state.fetch_or(CLOSED, Ordering::AcqRel);
-            inner.wake_if_set(&inner.tx_waker, TX_WAKER_SET, COMPLETE, previous);
+            if previous & TX_WAKER_SET != 0 && previous & (COMPLETE | CLOSED) == 0 {
+                inner.wake_tx();
+            }
         }
     }
 }
@@ -403,19 +595,16 @@ impl<T> Future for Receiver<T> {
         let inner = self
             .inner
             .as_ref()
-            .expect("oneshot::Receiver polled after it completed");
+            .expect("oneshot::Receiver polled after it completed")
+            .inner();
         let state = inner.register(&inner.rx_waker, RX_WAKER_SET, COMPLETE | CLOSED, cx.waker());
         if state & COMPLETE != 0 {
-            let value = if state & VALUE_SENT != 0 {
-                inner.take_value()
-            } else {
-                None
-            };
-            self.inner = None;
-            return Poll::Ready(value.ok_or(RecvError(())));
+            return Poll::Ready(self.finish(state).ok_or(RecvError(())));
         }
         if state & CLOSED != 0 {
-            self.inner = None;
+            if let Some(shared) = self.inner.take() {
+                shared.leave_rx(state);
+            }
             return Poll::Ready(Err(RecvError(())));
         }
         Poll::Pending
@@ -424,7 +613,10 @@ impl<T> Future for Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        self.close();
+        if let Some(shared) = self.inner.take() {
+            let state = shared.inner().state.load(Ordering::Acquire);
+            shared.leave_rx(state);
+        }
     }
 }
 
