@@ -87,6 +87,70 @@ fn semaphore_cancelled_waiter_racing_a_release_leaks_nothing() {
 }
 
 #[test]
+fn semaphore_waiter_dropped_as_it_is_granted_passes_the_permit_to_the_next() {
+    loom::model(|| {
+        let semaphore = Arc::new(Semaphore::new(1));
+        let held = semaphore.clone().try_acquire_owned().unwrap();
+        let mut cx = Context::from_waker(Waker::noop());
+        // Two waiters queue in order behind the holder.
+        let mut first = Box::pin(semaphore.acquire());
+        assert!(first.as_mut().poll(&mut cx).is_pending());
+        let mut second = Box::pin(semaphore.acquire());
+        assert!(second.as_mut().poll(&mut cx).is_pending());
+        // The release grants the first waiter while it is being dropped
+        // (before, during or after its hand-off): the permit moves on.
+        let releaser = thread::spawn(move || drop(held));
+        drop(first);
+        let permit = block_on(second).unwrap();
+        releaser.join().unwrap();
+        assert_eq!(semaphore.available_permits(), 0);
+        drop(permit);
+        assert_eq!(semaphore.available_permits(), 1, "a permit was lost");
+    });
+}
+
+#[test]
+fn mutex_hand_off_to_a_waiter_dropped_as_it_is_granted_reaches_the_next() {
+    loom::model(|| {
+        let mutex = Arc::new(eddy::sync::Mutex::new(0u32));
+        let guard = mutex.clone().try_lock_owned().unwrap();
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut first = Box::pin(mutex.lock());
+        assert!(first.as_mut().poll(&mut cx).is_pending());
+        let mut second = Box::pin(mutex.lock());
+        assert!(second.as_mut().poll(&mut cx).is_pending());
+        let unlocker = thread::spawn(move || {
+            let mut guard = guard;
+            *guard += 1;
+        });
+        drop(first);
+        let mut guard = block_on(second);
+        *guard += 1;
+        drop(guard);
+        unlocker.join().unwrap();
+        assert_eq!(*mutex.try_lock().expect("the lock was lost"), 2);
+    });
+}
+
+#[test]
+fn mutex_two_waiters_handed_off_in_turn_see_every_write() {
+    loom::model(|| {
+        let mutex = Arc::new(eddy::sync::Mutex::new(0u32));
+        let guard = mutex.clone().try_lock_owned().unwrap();
+        let waiter = {
+            let mutex = mutex.clone();
+            thread::spawn(move || *block_on(mutex.lock()) += 1)
+        };
+        let mut guard = guard;
+        *guard += 1;
+        drop(guard);
+        *block_on(mutex.lock()) += 1;
+        waiter.join().unwrap();
+        assert_eq!(*mutex.try_lock().unwrap(), 3);
+    });
+}
+
+#[test]
 fn semaphore_many_permits_waiter_is_served_by_two_releasers() {
     loom::model(|| {
         let semaphore = Arc::new(Semaphore::new(0));

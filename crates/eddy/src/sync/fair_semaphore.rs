@@ -19,10 +19,18 @@
 //!   when `QUEUED` is clear (its CAS fails otherwise and it takes the lock),
 //!   so a permit can never sit in the atomic while a waiter that could use it
 //!   is queued.
+//! * **A granted waiter needs no lock.** Each waiter draws a ticket (1, 2,
+//!   3, ...) when it queues. Only the front waiter is ever fully served, so
+//!   waiters are fully granted in ticket order: the releaser frees the
+//!   granted waiter's slot, then stores its ticket in `granted_through`
+//!   (under the lock, a plain release store). A woken waiter whose ticket is
+//!   `<= granted_through` owns its permits and returns at once, with one load
+//!   and without taking the lock; otherwise it takes the lock, where that
+//!   check is exact (the store only happens under the lock).
 //! * **Grants survive cancellation.** Permits given to a waiter are recorded in
-//!   its slot. If its future is dropped, whether still queued or already fully
-//!   granted but not yet polled, the permits it holds are released again,
-//!   which serves the next waiter.
+//!   its slot (partial grants) or by its ticket (full grants). If its future is
+//!   dropped, whether still queued or already fully granted but not yet polled,
+//!   the permits it holds are released again, which serves the next waiter.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -30,7 +38,7 @@ use std::sync::PoisonError;
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::{Mutex, MutexGuard};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::waiters::{WaiterKey, WaiterList, WakeList};
 
@@ -58,6 +66,11 @@ pub(crate) enum TryAcquireFailure {
 pub(crate) struct FairSemaphore {
     state: AtomicUsize,
     waiters: Mutex<WaiterList<Need>>,
+    /// The last ticket drawn; only changed with the lock held.
+    tickets_drawn: AtomicUsize,
+    /// The ticket of the last fully granted waiter (tickets are fully
+    /// granted in increasing order); only stored with the lock held.
+    granted_through: AtomicUsize,
 }
 
 /// What a queued waiter still needs, kept in its slot.
@@ -65,8 +78,10 @@ pub(crate) struct FairSemaphore {
 struct Need {
     /// Permits it asked for in total.
     wanted: usize,
-    /// Permits still missing; 0 means fully granted.
+    /// Permits still missing (more than 0 while the slot is queued).
     missing: usize,
+    /// The waiter's ticket, published in `granted_through` once served.
+    ticket: usize,
 }
 
 impl FairSemaphore {
@@ -83,6 +98,8 @@ impl FairSemaphore {
         FairSemaphore {
             state: AtomicUsize::new(permits << PERMIT_SHIFT),
             waiters: Mutex::new(WaiterList::new()),
+            tickets_drawn: AtomicUsize::new(0),
+            granted_through: AtomicUsize::new(0),
         }
     }
 
@@ -97,6 +114,8 @@ impl FairSemaphore {
         FairSemaphore {
             state: AtomicUsize::new(permits << PERMIT_SHIFT),
             waiters: Mutex::new(WaiterList::new()),
+            tickets_drawn: AtomicUsize::new(0),
+            granted_through: AtomicUsize::new(0),
         }
     }
 
@@ -192,8 +211,7 @@ impl FairSemaphore {
             need.missing -= 1;
             left = 0;
             if need.missing == 0 {
-                list.unlink(key);
-                waker = list.take_waker(key);
+                waker = self.grant_locked(&mut list, key);
             }
         }
         if list.is_empty() {
@@ -203,6 +221,22 @@ impl FairSemaphore {
         if let Some(waker) = waker {
             waker.wake();
         }
+    }
+
+    /// With the lock held: the waiter `key` has all its permits. Frees its
+    /// slot (the waiter no longer reads it: its ticket says it was served),
+    /// publishes its ticket and returns its waker, to wake after unlocking.
+    fn grant_locked(&self, list: &mut WaiterList<Need>, key: WaiterKey) -> Option<Waker> {
+        let waker = list.take_waker(key);
+        let need = list.remove(key);
+        self.granted_through.store(need.ticket, Ordering::Release);
+        waker
+    }
+
+    /// Whether the waiter holding `ticket` was fully granted. Exact with the
+    /// lock held; without it, a `true` is final and a `false` may be stale.
+    fn is_granted(&self, ticket: usize) -> bool {
+        self.granted_through.load(Ordering::Acquire) >= ticket
     }
 
     /// With the lock held and the queue empty: clears `QUEUED` and stores `n`
@@ -257,11 +291,10 @@ impl FairSemaphore {
             let given = need.missing.min(n);
             need.missing -= given;
             n -= given;
-            if need.missing == 0 {
-                list.unlink(key);
-                if let Some(waker) = list.take_waker(key) {
-                    wake.push(waker);
-                }
+            if need.missing == 0
+                && let Some(waker) = self.grant_locked(list, key)
+            {
+                wake.push(waker);
             }
         }
         if list.is_empty() {
@@ -316,8 +349,10 @@ impl FairSemaphore {
 pub(crate) struct Acquire<'a> {
     semaphore: &'a FairSemaphore,
     wanted: usize,
-    /// Our slot in the waiter list once we had to queue.
-    key: Option<WaiterKey>,
+    /// Our slot in the waiter list and our ticket, once we had to queue.
+    /// The slot is ours only until the ticket is granted (the releaser frees
+    /// it then), so it is only touched with the lock held after checking.
+    key: Option<(WaiterKey, usize)>,
 }
 
 impl Future for Acquire<'_> {
@@ -372,21 +407,30 @@ impl Future for Acquire<'_> {
                     };
                     match queued {
                         Ok(_) => {
+                            // Only changed under the lock we hold: no RMW.
+                            let ticket = semaphore.tickets_drawn.load(Ordering::Relaxed) + 1;
+                            semaphore.tickets_drawn.store(ticket, Ordering::Relaxed);
                             let need = Need {
                                 wanted: this.wanted,
                                 missing: this.wanted - taken,
+                                ticket,
                             };
-                            this.key = Some(list.push_back(need, cx.waker().clone()));
+                            let key = list.push_back(need, cx.waker().clone());
+                            this.key = Some((key, ticket));
                             return Poll::Pending;
                         }
                         Err(actual) => current = actual,
                     }
                 }
             }
-            Some(key) => {
+            Some((key, ticket)) => {
+                // The hand-off fast path: served while we slept, no lock.
+                if semaphore.is_granted(ticket) {
+                    this.key = None;
+                    return Poll::Ready(Ok(()));
+                }
                 let mut list = semaphore.lock();
-                if list.data(key).missing == 0 {
-                    list.remove(key);
+                if semaphore.is_granted(ticket) {
                     this.key = None;
                     return Poll::Ready(Ok(()));
                 }
@@ -405,8 +449,20 @@ impl Future for Acquire<'_> {
 
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
-        let Some(key) = self.key.take() else { return };
-        let mut list = self.semaphore.lock();
+        let Some((key, ticket)) = self.key.take() else {
+            return;
+        };
+        if self.semaphore.is_granted(ticket) {
+            // Granted but never polled again: hand the permits on.
+            self.semaphore.release(self.wanted);
+            return;
+        }
+        let list = self.semaphore.lock();
+        if self.semaphore.is_granted(ticket) {
+            self.semaphore.release_locked(list, self.wanted);
+            return;
+        }
+        let mut list = list;
         let need = list.remove(key);
         // Hand on whatever we were given, in full or in part; with nothing to
         // give this still clears QUEUED if we were the last waiter.
