@@ -3,7 +3,8 @@
 //! Every architecture module exports the same names, and the portable code
 //! uses nothing else (it never contains `asm!`):
 //!
-//! * `switch(save, resume)`: a naked function. Saves the callee-saved
+//! * `switch(save, resume)`: a naked function (on x86_64, an inline `asm!`
+//!   calling one, see there). Saves the callee-saved
 //!   registers and the floating-point control word(s) of the running context
 //!   on its own stack, stores that stack pointer in `*save`, loads `resume` as
 //!   the new stack pointer and restores the context saved there. It "returns"
