@@ -19,6 +19,7 @@ use crate::runtime::io::{Direction, PollEvented, shutdown_error};
 
 /// Reads into `buf`, waiting for readability (`recv` on the socket,
 /// straight to the kernel: see [`sys`]).
+#[inline(always)]
 pub(crate) fn poll_read<E: Source + AsRawFd>(
     io: &PollEvented<E>,
     cx: &mut Context<'_>,
@@ -31,6 +32,7 @@ pub(crate) fn poll_read<E: Source + AsRawFd>(
 
 /// Writes from `buf`, waiting for writability (`send` with
 /// `MSG_NOSIGNAL`, straight to the kernel: see [`sys`]).
+#[inline(always)]
 pub(crate) fn poll_write<E: Source + AsRawFd>(
     io: &PollEvented<E>,
     cx: &mut Context<'_>,

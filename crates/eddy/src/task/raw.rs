@@ -22,6 +22,7 @@
 
 use std::cell::UnsafeCell;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
@@ -52,6 +53,8 @@ struct Vtable {
     try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
     drop_join_handle_slow: unsafe fn(NonNull<Header>),
     shutdown: unsafe fn(NonNull<Header>),
+    /// The `Waker` vtable of this task type (see [`WakerVtable`]).
+    waker: &'static RawWakerVTable,
 }
 
 /// The whole allocation.
@@ -175,15 +178,6 @@ impl RawTask {
         }
     }
 
-    fn wake_by_val(self) {
-        match self.header().state.transition_to_notified_by_val() {
-            ToNotified::Submit => self.schedule(),
-            ToNotified::DoNothing => {}
-            // SAFETY: the waker's reference was the last.
-            ToNotified::Dealloc => unsafe { (self.header().vtable.dealloc)(self.ptr) },
-        }
-    }
-
     fn wake_by_ref(self) {
         if self.header().state.transition_to_notified_by_ref() == ToNotified::Submit {
             self.schedule();
@@ -198,8 +192,11 @@ impl RawTask {
         ManuallyDrop::new(unsafe { Waker::from_raw(self.raw_waker()) })
     }
 
+    /// Every waker of a task carries the vtable pointer stored in its
+    /// header, so two wakers of one task always compare equal in
+    /// `Waker::will_wake`.
     fn raw_waker(self) -> RawWaker {
-        RawWaker::new(self.ptr.as_ptr() as *const (), &WAKER_VTABLE)
+        RawWaker::new(self.ptr.as_ptr() as *const (), self.header().vtable.waker)
     }
 }
 
@@ -214,8 +211,15 @@ impl std::fmt::Debug for RawTask {
 
 // ---- Waker ---------------------------------------------------------------
 
-static WAKER_VTABLE: RawWakerVTable =
-    RawWakerVTable::new(waker_clone, waker_wake, waker_wake_by_ref, waker_drop);
+/// The `Waker` vtable of tasks of one type. Only waking by value is typed:
+/// it is the reactor's wake, and reaching the task's scheduler directly
+/// spares a second indirect call through the task's own vtable.
+struct WakerVtable<F, S>(PhantomData<(F, S)>);
+
+impl<F: Future + 'static, S: Schedule> WakerVtable<F, S> {
+    const VTABLE: RawWakerVTable =
+        RawWakerVTable::new(waker_clone, waker_wake::<F, S>, waker_wake_by_ref, waker_drop);
+}
 
 fn raw_from_waker_ptr(ptr: *const ()) -> RawTask {
     RawTask {
@@ -230,8 +234,20 @@ unsafe fn waker_clone(ptr: *const ()) -> RawWaker {
     raw.raw_waker()
 }
 
-unsafe fn waker_wake(ptr: *const ()) {
-    raw_from_waker_ptr(ptr).wake_by_val();
+unsafe fn waker_wake<F: Future + 'static, S: Schedule>(ptr: *const ()) {
+    // SAFETY: this function is only in the waker vtable of `Cell<F, S>`
+    // tasks (`WakerVtable<F, S>`), and the waker holds a reference.
+    let harness = unsafe { Harness::<F, S>::from_raw(raw_from_waker_ptr(ptr).ptr) };
+    match harness.state().transition_to_notified_by_val() {
+        ToNotified::Submit => {
+            // The waker's reference becomes the `Notified`'s.
+            let task = Notified(Task::from_raw(harness.raw()));
+            harness.cell().scheduler.schedule(task);
+        }
+        ToNotified::DoNothing => {}
+        // SAFETY: the waker's reference was the last.
+        ToNotified::Dealloc => unsafe { harness.dealloc() },
+    }
 }
 
 unsafe fn waker_wake_by_ref(ptr: *const ()) {
@@ -252,6 +268,7 @@ fn vtable<F: Future + 'static, S: Schedule>() -> &'static Vtable {
         try_read_output: try_read_output::<F, S>,
         drop_join_handle_slow: drop_join_handle_slow::<F, S>,
         shutdown: shutdown::<F, S>,
+        waker: &WakerVtable::<F, S>::VTABLE,
     }
 }
 
@@ -294,32 +311,42 @@ impl<F: Future + 'static, S: Schedule> Harness<F, S> {
     }
 
     fn poll(self) {
-        match self.state().transition_to_running() {
-            ToRunning::Success => {
-                let waker = self.raw().waker_ref();
-                let mut cx = Context::from_waker(&waker);
-                if self.poll_future(&mut cx).is_ready() {
-                    return self.complete();
-                }
-                match self.state().transition_to_idle() {
-                    ToIdle::Ok => {}
-                    ToIdle::OkNotified => {
-                        let task = Notified(Task::from_raw(self.raw()));
-                        self.cell().scheduler.yield_now(task);
-                    }
-                    // SAFETY: the poller's reference was the last.
-                    ToIdle::OkDealloc => unsafe { self.dealloc() },
-                    ToIdle::Cancelled => {
-                        self.cancel_future();
-                        self.complete();
-                    }
-                }
+        let action = self.state().transition_to_running();
+        if action != ToRunning::Success {
+            return self.not_running(action);
+        }
+        let waker = self.raw().waker_ref();
+        let mut cx = Context::from_waker(&waker);
+        if self.poll_future(&mut cx).is_ready() {
+            return self.complete();
+        }
+        match self.state().transition_to_idle() {
+            ToIdle::Ok => {}
+            ToIdle::OkNotified => {
+                let task = Notified(Task::from_raw(self.raw()));
+                self.cell().scheduler.yield_now(task);
             }
+            // SAFETY: the poller's reference was the last.
+            ToIdle::OkDealloc => unsafe { self.dealloc() },
+            ToIdle::Cancelled => {
+                self.cancel_future();
+                self.complete();
+            }
+        }
+    }
+
+    /// [`poll`](Self::poll) when the task cannot run: cancelled (drop the
+    /// future), or held or finished elsewhere (drop our reference).
+    #[cold]
+    #[inline(never)]
+    fn not_running(self, action: ToRunning) {
+        match action {
             ToRunning::Cancelled => {
                 self.cancel_future();
                 self.complete();
             }
-            ToRunning::Failed => {}
+            // (`Success` never comes here.)
+            ToRunning::Success | ToRunning::Failed => {}
             // SAFETY: the `Notified`'s reference was the last.
             ToRunning::Dealloc => unsafe { self.dealloc() },
         }

@@ -204,27 +204,38 @@ impl State {
     }
 
     /// A poll returned `Pending`: release `RUNNING`.
+    ///
+    /// A plain compare-exchange loop rather than [`update`](Self::update):
+    /// the early return (cancelled) made the closure's `Option` go through
+    /// memory on every poll.
     #[inline]
     pub(crate) fn transition_to_idle(&self) -> ToIdle {
-        self.update(|s| {
-            debug_assert!(s.is(RUNNING));
-            if s.is(CANCELLED) {
-                return (ToIdle::Cancelled, None);
+        let mut curr = self.value.load(Acquire);
+        loop {
+            debug_assert!(curr & RUNNING != 0);
+            if curr & CANCELLED != 0 {
+                return ToIdle::Cancelled;
             }
-            let next = s.0 & !RUNNING;
-            if s.is(NOTIFIED) {
+            let mut next = curr & !RUNNING;
+            let action = if curr & NOTIFIED != 0 {
                 // Our reference becomes the new Notified's.
-                (ToIdle::OkNotified, Some(Snapshot(next)))
+                ToIdle::OkNotified
             } else {
-                let next = next - REF_ONE;
-                let action = if Snapshot(next).ref_count() == 0 {
+                next -= REF_ONE;
+                if Snapshot(next).ref_count() == 0 {
                     ToIdle::OkDealloc
                 } else {
                     ToIdle::Ok
-                };
-                (action, Some(Snapshot(next)))
+                }
+            };
+            match self
+                .value
+                .compare_exchange_weak(curr, next, AcqRel, Acquire)
+            {
+                Ok(_) => return action,
+                Err(actual) => curr = actual,
             }
-        })
+        }
     }
 
     /// The future finished or was dropped: swap `RUNNING` for `COMPLETE`.

@@ -20,6 +20,8 @@ pub(super) struct Core {
     pub(super) owned: OwnedTasks<Arc<Handle>>,
     /// `None` only while parked (the driver is taken out to park).
     pub(super) driver: Option<driver::Driver>,
+    /// Ticks left until the inject queue goes first again (counts down
+    /// from `GLOBAL_QUEUE_INTERVAL`: a decrement instead of a division).
     pub(super) tick: u32,
     /// The thread whose `spawn_local` tasks this runtime holds.
     pub(super) local_thread: Option<ThreadId>,
@@ -124,8 +126,9 @@ impl<'a> CoreGuard<'a> {
     #[inline]
     pub(super) fn next_task(&self) -> Option<Notified> {
         let local = self.with_core(|core| {
-            core.tick = core.tick.wrapping_add(1);
-            if core.tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) {
+            core.tick = core.tick.wrapping_sub(1);
+            if core.tick == 0 {
+                core.tick = GLOBAL_QUEUE_INTERVAL;
                 None
             } else {
                 core.run_queue.pop_front()

@@ -101,7 +101,7 @@ impl Handle {
             run_queue: VecDeque::with_capacity(64),
             owned: OwnedTasks::new(),
             driver: Some(driver),
-            tick: 0,
+            tick: GLOBAL_QUEUE_INTERVAL,
             local_thread: None,
         });
         Arc::new(Handle {
