@@ -117,16 +117,17 @@ pub fn clear_races_a_new_event() {
 }
 
 /// The edge rule of `ScheduledIo::dispatch`: an event for a direction that
-/// is already ready wakes nobody. The writer saw writable at tick 1, its
-/// write filled the socket, and it clears what it saw and registers while
-/// the reactor delivers two more events reporting writable (as an
-/// edge-triggered queue does with every readable event). The first may
-/// find writable already set and skip the writer; whichever update makes
-/// writable ready again after the clear must wake it or be seen by it.
+/// is already ready wakes nobody. The socket is readable and writable at
+/// tick 1; the writer saw that, its write filled the socket, and it clears
+/// what it saw (writable only: readable stays) and registers while the
+/// reactor delivers two more events reporting both (as an edge-triggered
+/// queue does). An event may find writable already set and skip the
+/// writer; whichever update makes writable ready again after the clear
+/// must wake it or be seen by it, even though readable was set all along.
 pub fn edge_skip_never_loses_a_wake() {
     loom::model(|| {
         let io = Arc::new(ScheduledIo::default());
-        io.set_readiness(1, WRITABLE);
+        io.set_readiness(1, READABLE | WRITABLE);
         let seen = io.ready_for(Direction::Write).expect("set above");
         let (woken, waker) = counting_waker();
         let reactor = {
