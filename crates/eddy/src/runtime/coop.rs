@@ -204,7 +204,10 @@ mod tests {
         let mut cx = Context::from_waker(Waker::noop());
         budget(|| {
             for _ in 0..1000 {
-                assert!(poll_has_budget(&mut cx).is_ready(), "checking spends nothing");
+                assert!(
+                    poll_has_budget(&mut cx).is_ready(),
+                    "checking spends nothing"
+                );
             }
             for _ in 0..INITIAL_BUDGET {
                 assert!(poll_has_budget(&mut cx).is_ready());

@@ -217,8 +217,12 @@ impl std::fmt::Debug for RawTask {
 struct WakerVtable<F, S>(PhantomData<(F, S)>);
 
 impl<F: Future + 'static, S: Schedule> WakerVtable<F, S> {
-    const VTABLE: RawWakerVTable =
-        RawWakerVTable::new(waker_clone, waker_wake::<F, S>, waker_wake_by_ref, waker_drop);
+    const VTABLE: RawWakerVTable = RawWakerVTable::new(
+        waker_clone,
+        waker_wake::<F, S>,
+        waker_wake_by_ref,
+        waker_drop,
+    );
 }
 
 fn raw_from_waker_ptr(ptr: *const ()) -> RawTask {
