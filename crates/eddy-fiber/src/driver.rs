@@ -96,18 +96,29 @@ impl Readiness {
 }
 
 fn wake_all(list: &RefCell<Vec<Waiter>>) {
-    let mut waiters = list.borrow_mut();
-    // Waking only queues fibers; it never touches a readiness list, so the
-    // borrow can be held (and the allocation kept for the next waits).
-    // Usually there is no waiter or one: pop it without a `Drain`.
-    if waiters.len() <= 1 {
-        if let Some(waiter) = waiters.pop() {
-            waiter.wake_owned();
+    // No borrow is held while waking: a stale waiter's drop may free a
+    // finished fiber, whose result's destructors could use this socket.
+    // Usually there is no waiter or one: pop it, keeping the allocation.
+    let one = {
+        let mut waiters = list.borrow_mut();
+        if waiters.len() > 1 {
+            None
+        } else {
+            Some(waiters.pop())
         }
-        return;
-    }
-    for waiter in waiters.drain(..) {
-        waiter.wake_owned();
+    };
+    match one {
+        Some(waiter) => {
+            if let Some(waiter) = waiter {
+                waiter.wake_owned();
+            }
+        }
+        None => {
+            let waiters = std::mem::take(&mut *list.borrow_mut());
+            for waiter in waiters {
+                waiter.wake_owned();
+            }
+        }
     }
 }
 
