@@ -49,6 +49,8 @@
 )]
 
 mod loom;
+#[macro_use]
+mod syscall;
 
 pub mod fs;
 pub mod io;

@@ -24,8 +24,31 @@ use std::{io, mem, ptr};
 
 use crate::{Interest, Token};
 
-/// The kernel's event record.
-pub(crate) type Event = libc::kevent;
+/// The kernel's event record, wrapped only so that `Events` can move
+/// between threads as epoll's buffer can (`libc::kevent` holds a raw
+/// `udata` pointer, which makes it neither `Send` nor `Sync`).
+#[repr(transparent)]
+#[derive(Clone, Copy)]
+pub(crate) struct Event(libc::kevent);
+
+// SAFETY: the only pointer in a `kevent` is `udata`, which this backend sets
+// from a `Token` and reads back as an integer; it is never dereferenced, so
+// sharing or sending the record is sharing or sending plain integers.
+unsafe impl Send for Event {}
+// SAFETY: as for `Send`: no field is ever dereferenced.
+unsafe impl Sync for Event {}
+
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Fields are copied out: `kevent` is packed on some targets.
+        f.debug_struct("kevent")
+            .field("ident", &{ self.0.ident })
+            .field("filter", &{ self.0.filter })
+            .field("flags", &{ self.0.flags })
+            .field("udata", &({ self.0.udata } as usize))
+            .finish()
+    }
+}
 /// A buffer of kernel event records.
 pub(crate) type Events = Vec<Event>;
 
@@ -112,7 +135,7 @@ impl Selector {
             self.kq.as_raw_fd(),
             ptr::null(),
             0,
-            events.as_mut_ptr(),
+            events.as_mut_ptr().cast::<libc::kevent>(),
             events.capacity().min(i32::MAX as usize) as libc::c_int,
             ts_ptr,
         ))? as usize;
@@ -189,28 +212,28 @@ impl AsRawFd for Selector {
 }
 
 pub(crate) fn token(event: &Event) -> Token {
-    Token(event.udata as usize)
+    Token(event.0.udata as usize)
 }
 
 pub(crate) fn is_readable(event: &Event) -> bool {
-    event.filter as i16 == libc::EVFILT_READ || event.filter as i16 == libc::EVFILT_USER
+    event.0.filter as i16 == libc::EVFILT_READ || event.0.filter as i16 == libc::EVFILT_USER
 }
 
 pub(crate) fn is_writable(event: &Event) -> bool {
-    event.filter as i16 == libc::EVFILT_WRITE
+    event.0.filter as i16 == libc::EVFILT_WRITE
 }
 
 pub(crate) fn is_error(event: &Event) -> bool {
-    (event.flags as u16 & libc::EV_ERROR as u16) != 0
-        || ((event.flags as u16 & libc::EV_EOF as u16) != 0 && event.fflags != 0)
+    (event.0.flags as u16 & libc::EV_ERROR as u16) != 0
+        || ((event.0.flags as u16 & libc::EV_EOF as u16) != 0 && event.0.fflags != 0)
 }
 
 pub(crate) fn is_read_closed(event: &Event) -> bool {
-    event.filter as i16 == libc::EVFILT_READ && (event.flags as u16 & libc::EV_EOF as u16) != 0
+    event.0.filter as i16 == libc::EVFILT_READ && (event.0.flags as u16 & libc::EV_EOF as u16) != 0
 }
 
 pub(crate) fn is_write_closed(event: &Event) -> bool {
-    event.filter as i16 == libc::EVFILT_WRITE && (event.flags as u16 & libc::EV_EOF as u16) != 0
+    event.0.filter as i16 == libc::EVFILT_WRITE && (event.0.flags as u16 & libc::EV_EOF as u16) != 0
 }
 
 pub(crate) fn is_priority(_event: &Event) -> bool {

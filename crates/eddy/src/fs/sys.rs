@@ -16,6 +16,7 @@
 
 /// Buffers smaller than this are left alone (at most one huge page would fit
 /// and the saving is a few microseconds).
+#[cfg(any(target_os = "linux", target_os = "android"))]
 const MIN_ADVISED_LEN: usize = 8 * 1024 * 1024;
 
 /// Asks the kernel to back the not-yet-touched spare capacity of `buf`, up to

@@ -17,23 +17,12 @@
 
 use std::io;
 use std::os::fd::RawFd;
+#[cfg(any(target_os = "linux", target_os = "android"))]
 use std::ptr;
-
-/// Turns a `-1` system-call return into the thread's `errno` as an
-/// `io::Error`, anything else into `Ok`.
-macro_rules! syscall {
-    ($call: expr) => {{
-        let result = $call;
-        if result == -1 {
-            Err(io::Error::last_os_error())
-        } else {
-            Ok(result)
-        }
-    }};
-}
 
 /// Reads what the socket `fd` holds, up to `buf.len()` bytes (`recv(fd,
 /// buf, len, 0)`); `Ok(0)` is end of stream (or an empty `buf`).
+#[cfg(any(target_os = "linux", target_os = "android"))]
 #[inline]
 pub(crate) fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
     // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the whole
@@ -56,6 +45,7 @@ pub(crate) fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
 
 /// Writes up to `buf.len()` bytes to the socket `fd` (`send(fd, buf, len,
 /// MSG_NOSIGNAL)`): a closed peer is an error, not a signal.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 #[inline]
 pub(crate) fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
     // SAFETY: `buf` is valid for reads of `buf.len()` bytes for the whole
@@ -72,6 +62,31 @@ pub(crate) fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
             0 as libc::c_long,
         )
     })?;
+    Ok(n as usize)
+}
+
+/// `recv(fd, buf, len, 0)` through libc where `syscall(2)` is not a stable
+/// interface (the BSDs, macOS).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[inline]
+pub(crate) fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the call.
+    let n = syscall!(unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) })?;
+    Ok(n as usize)
+}
+
+/// `send` through libc where `syscall(2)` is not a stable interface. Apple
+/// platforms have no `MSG_NOSIGNAL`: eddy-poll sets `SO_NOSIGPIPE` on every
+/// socket it creates there instead.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[inline]
+pub(crate) fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
+    #[cfg(target_vendor = "apple")]
+    const FLAGS: libc::c_int = 0;
+    #[cfg(not(target_vendor = "apple"))]
+    const FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
+    // SAFETY: `buf` is valid for reads of `buf.len()` bytes for the call.
+    let n = syscall!(unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), FLAGS) })?;
     Ok(n as usize)
 }
 

@@ -49,19 +49,6 @@ static PIPE_WRITE: AtomicI32 = AtomicI32::new(-1);
 /// The pipe's read end (or the errno that creating the pipe failed with).
 static PIPE_READ: OnceLock<Result<OwnedFd, i32>> = OnceLock::new();
 
-/// Calls a libc function that returns -1 on failure, turning that into the
-/// OS error.
-macro_rules! syscall {
-    ($call: expr) => {{
-        let result = $call;
-        if result == -1 {
-            Err(io::Error::last_os_error())
-        } else {
-            Ok(result)
-        }
-    }};
-}
-
 /// A disposition saved by [`install`], to be put back by [`restore`].
 pub(crate) struct SavedAction(libc::sigaction);
 
@@ -88,13 +75,37 @@ pub(crate) fn pipe_read_fd() -> io::Result<RawFd> {
     }
 }
 
-fn create_pipe() -> io::Result<OwnedFd> {
+/// A non-blocking, close-on-exec pipe: `(read end, write end)`.
+#[cfg(not(target_vendor = "apple"))]
+fn nonblocking_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [-1; 2];
     // SAFETY: `fds` is a valid array of two ints for pipe2 to fill.
-    syscall!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) })
-        .map_err(|e| io::Error::new(e.kind(), format!("create the signal self-pipe: {e}")))?;
+    syscall!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) })?;
     // SAFETY: pipe2 succeeded, so both descriptors are open and ours.
-    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// A non-blocking, close-on-exec pipe: `(read end, write end)`. Apple
+/// platforms have no `pipe2`, so the flags are set after `pipe`.
+#[cfg(target_vendor = "apple")]
+fn nonblocking_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [-1; 2];
+    // SAFETY: `fds` is a valid array of two ints for pipe to fill.
+    syscall!(unsafe { libc::pipe(fds.as_mut_ptr()) })?;
+    // SAFETY: pipe succeeded, so both descriptors are open and ours.
+    let ends = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    for fd in [ends.0.as_raw_fd(), ends.1.as_raw_fd()] {
+        // SAFETY: `fd` is open (owned by `ends`); F_SETFD/F_SETFL take an int.
+        syscall!(unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) })?;
+        // SAFETY: as above.
+        syscall!(unsafe { libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK) })?;
+    }
+    Ok(ends)
+}
+
+fn create_pipe() -> io::Result<OwnedFd> {
+    let (read, write) = nonblocking_pipe()
+        .map_err(|e| io::Error::new(e.kind(), format!("create the signal self-pipe: {e}")))?;
     // The write end lives for the rest of the process (the handler may run
     // at any time).
     PIPE_WRITE.store(write.as_raw_fd(), Ordering::Release);
