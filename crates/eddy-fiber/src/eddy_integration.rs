@@ -20,7 +20,6 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
-use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
@@ -194,21 +193,15 @@ fn start_host(runtime: &eddy::runtime::Handle) -> io::Result<Rc<Scheduler>> {
         sleep: None,
         scheduler: scheduler.clone(),
     };
-    // eddy's `spawn_local` panics (after dropping the task) when this
-    // thread does not drive a current-thread runtime: the only case left
-    // after the check in `try_spawn_on` is a multi-thread runtime, or one
-    // only entered here. Its panic is turned into this error.
-    let spawned = panic::catch_unwind(AssertUnwindSafe(|| eddy::task::spawn_local(host)));
-    match spawned {
-        Ok(task) => drop(task),
-        Err(_) => {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "eddy_fiber::spawn_on: fibers need a current-thread eddy runtime whose block_on \
-                 runs on this thread; this runtime is multi-thread (or only entered here with \
-                 Handle::enter)",
-            ));
-        }
+    // The check in `try_spawn_on` leaves two cases eddy refuses: a
+    // multi-thread runtime, or one only entered here.
+    if eddy::task::try_spawn_local(host).map(drop).is_err() {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "eddy_fiber::spawn_on: fibers need a current-thread eddy runtime whose block_on \
+             runs on this thread; this runtime is multi-thread (or only entered here with \
+             Handle::enter)",
+        ));
     }
     let _ = HOSTED.try_with(|h| {
         let mut hosted = h.borrow_mut();

@@ -80,3 +80,36 @@ fn local_tasks_woken_from_other_threads_run() {
         assert_eq!(handle.await.unwrap(), 6);
     });
 }
+
+#[test]
+fn try_spawn_local_hands_the_future_back_where_no_local_scheduler_runs() {
+    // No runtime at all.
+    let refused = eddy::task::try_spawn_local(async { 7 }).unwrap_err();
+    assert!(refused.to_string().contains("LocalSet"));
+    let rt = eddy::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    assert_eq!(rt.block_on(refused.into_future()), 7);
+
+    // A current-thread runtime only entered here, not driven.
+    {
+        let _guard = rt.enter();
+        assert!(eddy::task::try_spawn_local(async {}).is_err());
+    }
+
+    // A multi-thread runtime refuses; a LocalSet driven on it accepts.
+    let mt = eddy::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let value = std::rc::Rc::new(5);
+    let local = eddy::task::LocalSet::new();
+    let got = mt.block_on(local.run_until(async move {
+        let task = eddy::task::try_spawn_local(async move { *value }).unwrap();
+        task.await.unwrap()
+    }));
+    assert_eq!(got, 5);
+    mt.block_on(async {
+        assert!(eddy::task::try_spawn_local(async {}).is_err());
+    });
+}

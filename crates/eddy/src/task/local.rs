@@ -294,23 +294,82 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
+    match try_spawn_local(future) {
+        Ok(join) => join,
+        Err(error) => {
+            drop(error.into_future());
+            panic!("{NO_LOCAL_SCHEDULER}");
+        }
+    }
+}
+
+const NO_LOCAL_SCHEDULER: &str = "eddy::task::spawn_local called outside a LocalSet and outside \
+     the thread running a current-thread runtime's block_on: !Send tasks need one of them";
+
+/// [`spawn_local`] without the panic: where no [`LocalSet`] is being driven
+/// and this thread does not run a current-thread runtime's `block_on` (a
+/// multi-thread runtime, a runtime only entered with
+/// [`Handle::enter`](crate::runtime::Handle::enter), no runtime at all), the
+/// future comes back in the error, unpolled.
+///
+/// ```
+/// let rt = eddy::runtime::Builder::new_multi_thread().build()?;
+/// rt.block_on(async {
+///     let refused = eddy::task::try_spawn_local(async { 1 }).unwrap_err();
+///     // Run it some other way instead: here, in place.
+///     assert_eq!(refused.into_future().await, 1);
+/// });
+/// let local = eddy::runtime::Builder::new_current_thread().build()?;
+/// local.block_on(async {
+///     let task = eddy::task::try_spawn_local(async { 2 }).unwrap();
+///     assert_eq!(task.await.unwrap(), 2);
+/// });
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[track_caller]
+pub fn try_spawn_local<F>(future: F) -> Result<JoinHandle<F::Output>, SpawnLocalError<F>>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
     let location = Location::caller();
     if let Some(set) = CURRENT_SET.with(|c| c.borrow().clone()) {
-        return set.spawn(future, location);
+        return Ok(set.spawn(future, location));
     }
     let handle = context::with_current(|h| h.clone());
     // Any other scheduler (multi-thread) cannot hold !Send tasks.
     #[allow(irrefutable_let_patterns)]
     if let Some(scheduler::Handle::CurrentThread(h)) = handle {
-        match h.spawn_local(future, Id::next(), location) {
-            Ok(join) => return join,
-            Err(future) => drop(future),
-        }
-    } else {
-        drop(future);
+        return h
+            .spawn_local(future, Id::next(), location)
+            .map_err(|future| SpawnLocalError { future });
     }
-    panic!(
-        "eddy::task::spawn_local called outside a LocalSet and outside the thread running a \
-         current-thread runtime's block_on: !Send tasks need one of them"
-    );
+    Err(SpawnLocalError { future })
 }
+
+/// [`try_spawn_local`] found no local scheduler on this thread; the future,
+/// never polled, is inside.
+pub struct SpawnLocalError<F> {
+    future: F,
+}
+
+impl<F> SpawnLocalError<F> {
+    /// The future that was not spawned.
+    pub fn into_future(self) -> F {
+        self.future
+    }
+}
+
+impl<F> fmt::Debug for SpawnLocalError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SpawnLocalError").finish_non_exhaustive()
+    }
+}
+
+impl<F> fmt::Display for SpawnLocalError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(NO_LOCAL_SCHEDULER)
+    }
+}
+
+impl<F> std::error::Error for SpawnLocalError<F> {}

@@ -39,7 +39,7 @@ pub use blocking::spawn_blocking;
 pub use error::JoinError;
 pub use join::{AbortHandle, JoinHandle};
 pub use join_set::JoinSet;
-pub use local::{LocalSet, spawn_local};
+pub use local::{LocalSet, SpawnLocalError, spawn_local, try_spawn_local};
 pub(crate) use schedule::{Notified, OwnedTasks, Schedule, Task, new_task};
 pub use yield_now::yield_now;
 
