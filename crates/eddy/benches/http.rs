@@ -245,6 +245,13 @@ impl Client {
                                     sent += 1;
                                 }
                             }
+                            // A short read drained the socket; the next
+                            // arrival is a new edge. Reading on to EAGAIN
+                            // would cost the client a third syscall per
+                            // request and make it, not the server, the limit.
+                            if n < buf.len() {
+                                break;
+                            }
                         }
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                         Err(e) => return Err(e),
