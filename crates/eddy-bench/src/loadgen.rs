@@ -351,11 +351,18 @@ mod tests {
 
     /// A thread-per-connection server answering every request with `reply`.
     fn server(reply: &'static [u8]) -> SocketAddr {
+        server_writing(reply, reply.len().max(1))
+    }
+
+    /// The same, writing each reply in pieces of `piece` bytes (with
+    /// `TCP_NODELAY`, so each piece is its own segment).
+    fn server_writing(reply: &'static [u8], piece: usize) -> SocketAddr {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { return };
+                stream.set_nodelay(true).unwrap();
                 std::thread::spawn(move || {
                     let mut requests = RequestBuffer::new();
                     loop {
@@ -364,8 +371,10 @@ mod tests {
                             Ok(n) => n,
                         };
                         for _ in 0..requests.filled(n).unwrap() {
-                            if stream.write_all(reply).is_err() {
-                                return;
+                            for chunk in reply.chunks(piece) {
+                                if stream.write_all(chunk).is_err() {
+                                    return;
+                                }
                             }
                         }
                     }
@@ -410,30 +419,7 @@ mod tests {
     /// (epoll reports each arrival), never stalling on a half reply.
     #[test]
     fn replies_trickled_byte_by_byte_still_complete() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { return };
-                stream.set_nodelay(true).unwrap();
-                std::thread::spawn(move || {
-                    let mut requests = RequestBuffer::new();
-                    loop {
-                        let n = match stream.read(requests.spare()) {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => n,
-                        };
-                        for _ in 0..requests.filled(n).unwrap() {
-                            for byte in RESPONSE.chunks(1) {
-                                if stream.write_all(byte).is_err() {
-                                    return;
-                                }
-                            }
-                        }
-                    }
-                });
-            }
-        });
+        let addr = server_writing(RESPONSE, 1);
         let r = run(&config(addr), || {}).unwrap();
         assert_eq!(r.errors, 0, "{:?}", r.first_error);
         assert!(r.requests > 0);
