@@ -95,7 +95,19 @@ impl Readiness {
     }
 }
 
+/// Wakes the waiters in `list`. Most events find no waiter in one of the
+/// two directions (a reader's socket also reports it is writable), so the
+/// empty check is inlined into [`Readiness::on_event`].
+#[inline(always)]
 fn wake_all(list: &RefCell<Vec<Waiter>>) {
+    if !list.borrow().is_empty() {
+        wake_waiters(list);
+    }
+}
+
+/// [`wake_all`] for a list that had a waiter.
+#[inline(never)]
+fn wake_waiters(list: &RefCell<Vec<Waiter>>) {
     // No borrow is held while waking: a stale waiter's drop may free a
     // finished fiber, whose result's destructors could use this socket.
     // Usually there is no waiter or one: pop it, keeping the allocation.

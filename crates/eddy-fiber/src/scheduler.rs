@@ -169,7 +169,17 @@ pub(crate) fn make_runnable(fiber: FiberRef) {
         && s.id == runtime
     {
         s.push_runnable(fiber);
-    } else if let Some(s) = crate::eddy_integration::hosted(runtime) {
+    } else {
+        make_runnable_hosted(runtime, fiber);
+    }
+}
+
+/// The rare half of [`make_runnable`], out of its line: a wake from
+/// outside the fiber's scheduler (a future, another runtime).
+#[cold]
+#[inline(never)]
+fn make_runnable_hosted(runtime: u64, fiber: FiberRef) {
+    if let Some(s) = crate::eddy_integration::hosted(runtime) {
         // Not entered, so nothing borrows its run queue now.
         s.push_runnable(fiber);
         s.wake_host();
@@ -190,7 +200,7 @@ unsafe extern "C" fn fiber_entry(arg: *mut u8) -> ! {
         let me = scheduler.current();
         let cancelled = me.header().cancelled.get();
         // `run` catches the closure's panic; nothing unwinds past here.
-        me.body.run(cancelled);
+        me.run(cancelled);
     }
     scheduler.exit_current()
 }
@@ -301,8 +311,12 @@ impl Scheduler {
     /// wakes this context. Returns `Err` if the runtime cancelled it while
     /// the thread is already unwinding (otherwise cancellation unwinds).
     pub(crate) fn park(&self) -> Result<(), Cancelled> {
-        if !self.is_cancelled() {
-            if self.with_current(|c| c.header().state.get()) == State::Waiting {
+        let (cancelled, waiting) = self.with_current(|c| {
+            let h = c.header();
+            (h.cancelled.get(), h.state.get() == State::Waiting)
+        });
+        if !cancelled {
+            if waiting {
                 self.switch_to_next();
             }
             if !self.is_cancelled() {
@@ -365,13 +379,13 @@ impl Scheduler {
         let next = self.next_runnable();
         next.header().state.set(State::Running);
         let resume = next.header().sp.get();
-        let next_ptr = Rc::as_ptr(&next);
+        let next_header: *const Header = next.header();
         // `current` keeps `next` alive while it runs.
         let prev = self
             .current
             .replace(Some(next))
             .expect("a context is current");
-        if ptr::addr_eq(Rc::as_ptr(&prev), next_ptr) {
+        if ptr::eq(prev.header(), next_header) {
             return;
         }
         let save = prev.header().sp.as_ptr();
