@@ -298,7 +298,8 @@ where
         Ok(join) => join,
         Err(error) => {
             drop(error.into_future());
-            panic!("{NO_LOCAL_SCHEDULER}");
+            // A `&str` payload, as a literal `panic!` message would give.
+            std::panic::panic_any(NO_LOCAL_SCHEDULER);
         }
     }
 }
