@@ -161,6 +161,7 @@ impl Drop for Enter {
 
 /// Puts a fiber at the back of its scheduler's run queue: the entered one,
 /// or else the one hosted on this thread (waking its eddy task).
+#[inline]
 pub(crate) fn make_runnable(fiber: FiberRef) {
     let runtime = fiber.header().runtime;
     let ptr = CURRENT.with(Cell::get);

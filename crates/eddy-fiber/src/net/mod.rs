@@ -68,6 +68,7 @@ impl<S> IoSource<S> {
     /// (see [`transfer`](Self::transfer)); an event sets it again. A fiber
     /// whose last read drained the socket thus parks at once instead of
     /// making a `recv` that can only fail with `EAGAIN`.
+    #[inline]
     pub(crate) fn do_io<R>(
         &self,
         dir: Direction,
@@ -103,6 +104,10 @@ impl<S> IoSource<S> {
     /// call, instead of trying a syscall bound to return `EAGAIN`. Not once
     /// that side was reported closed: the end of stream (or the error) is
     /// then read at once, as no further event would announce it.
+    ///
+    /// Inlined into `read`/`write` (and so into their caller): the caller's
+    /// frame already holds the registers the fast path needs.
+    #[inline(always)]
     pub(crate) fn transfer(
         &self,
         dir: Direction,

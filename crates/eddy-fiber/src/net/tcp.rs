@@ -164,6 +164,7 @@ impl TcpStream {
 }
 
 impl Read for &TcpStream {
+    #[inline]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let len = buf.len();
         self.io
@@ -172,6 +173,7 @@ impl Read for &TcpStream {
 }
 
 impl Write for &TcpStream {
+    #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.io.transfer(Direction::Write, buf.len(), |s| {
             sys::send(s.as_raw_fd(), buf)
@@ -184,12 +186,14 @@ impl Write for &TcpStream {
 }
 
 impl Read for TcpStream {
+    #[inline]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         (&*self).read(buf)
     }
 }
 
 impl Write for TcpStream {
+    #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         (&*self).write(buf)
     }
