@@ -4,8 +4,8 @@
 //! [`JoinHandle`] and [`Fiber`].
 //!
 //! Every fiber is one `Rc` allocation (`FiberCell`), seen by the scheduler
-//! as `Rc<FiberCell<dyn Run>>` and by its join handle as
-//! `Rc<FiberCell<dyn Output<T>>>`.
+//! as a [`FiberRef`] (`Rc<FiberCell<dyn Run>>` plus a thin pointer to the
+//! header) and by its join handle as `Rc<FiberCell<dyn Output<T>>>`.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
