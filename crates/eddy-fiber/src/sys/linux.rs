@@ -182,3 +182,41 @@ unsafe fn socket_syscall(
     ))?;
     Ok(n as isize)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{ErrorKind, Write};
+    use std::os::fd::AsRawFd;
+    use std::os::unix::net::UnixStream;
+
+    #[test]
+    fn recv_and_send_move_bytes_and_report_errors_as_io_errors() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 8];
+        // Nothing to read yet: EAGAIN comes back as WouldBlock.
+        let empty = super::recv(a.as_raw_fd(), &mut buf).unwrap_err();
+        assert_eq!(empty.kind(), ErrorKind::WouldBlock);
+        b.write_all(b"hello").unwrap();
+        assert_eq!(super::recv(a.as_raw_fd(), &mut buf).unwrap(), 5);
+        assert_eq!(&buf[..5], b"hello");
+        assert_eq!(super::send(a.as_raw_fd(), b"abc").unwrap(), 3);
+        drop(b);
+        // The peer is gone: EPIPE as an error (MSG_NOSIGNAL: no SIGPIPE).
+        let gone = super::send(a.as_raw_fd(), b"x").unwrap_err();
+        assert_eq!(gone.raw_os_error(), Some(libc::EPIPE));
+        // Reading after the peer left: end of stream, or a reset since the
+        // peer closed with our "abc" unread; never a hang or a panic.
+        match super::recv(a.as_raw_fd(), &mut buf) {
+            Ok(n) => assert_eq!(n, 0),
+            Err(e) => assert_eq!(e.kind(), ErrorKind::ConnectionReset),
+        }
+    }
+
+    #[test]
+    fn recv_on_a_bad_descriptor_is_ebadf() {
+        let mut buf = [0u8; 1];
+        let e = super::recv(-1, &mut buf).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EBADF));
+    }
+}
