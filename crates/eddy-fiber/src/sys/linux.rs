@@ -109,58 +109,15 @@ pub(crate) fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
     n.map(|n| n as usize)
 }
 
-/// `recvfrom`/`sendto(fd, buf, len, flags, NULL, 0)` issued with the
-/// `syscall` instruction itself: glibc's variadic `syscall()` costs a call,
-/// register shuffling and an `errno` store/load per transfer, which the
-/// HTTP hello-world path makes twice a request.
+/// `recvfrom`/`sendto(fd, buf, len, flags, NULL, 0)` through glibc's
+/// `syscall()` (every syscall goes through `libc`). Each argument is passed
+/// as a full `c_long`, the register width `syscall()` reads from its
+/// variadic list, so no upper half is left undefined.
 ///
 /// # Safety
 ///
 /// `nr` is `SYS_recvfrom` or `SYS_sendto`, and `buf` is valid for `len`
 /// bytes of writes (`recvfrom`) or reads (`sendto`).
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-unsafe fn socket_syscall(
-    nr: libc::c_long,
-    fd: RawFd,
-    buf: usize,
-    len: usize,
-    flags: libc::c_int,
-) -> io::Result<isize> {
-    let ret: isize;
-    // SAFETY: the Linux x86_64 system call ABI: number in rax, arguments in
-    // rdi, rsi, rdx, r10, r8, r9; the kernel clobbers rcx and r11 and
-    // returns in rax (-4095..=-1 is -errno); it touches no stack memory
-    // (`nostack`; the flags are treated as clobbered, the default). The
-    // caller guarantees `buf` is valid for the transfer the kernel makes.
-    unsafe {
-        std::arch::asm!(
-            "syscall",
-            inlateout("rax") nr as isize => ret,
-            in("rdi") fd as isize,
-            in("rsi") buf,
-            in("rdx") len,
-            in("r10") flags as isize,
-            in("r8") 0usize,
-            in("r9") 0usize,
-            lateout("rcx") _,
-            lateout("r11") _,
-            options(nostack),
-        );
-    }
-    if (-4095..0).contains(&ret) {
-        Err(io::Error::from_raw_os_error(-ret as i32))
-    } else {
-        Ok(ret)
-    }
-}
-
-/// The portable form of the x86_64 `socket_syscall`: glibc's `syscall()`.
-///
-/// # Safety
-///
-/// As for the x86_64 version.
-#[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
 unsafe fn socket_syscall(
     nr: libc::c_long,
@@ -170,15 +127,15 @@ unsafe fn socket_syscall(
     flags: libc::c_int,
 ) -> io::Result<isize> {
     // SAFETY: the caller guarantees `nr` and the buffer; the null address
-    // arguments ask for no address.
+    // arguments ask for (or give) no address.
     let n = syscall!(syscall(
         nr,
-        fd,
-        buf as *mut u8,
-        len,
-        flags,
-        std::ptr::null_mut::<libc::sockaddr>(),
-        0 as libc::socklen_t,
+        fd as libc::c_long,
+        buf as libc::c_long,
+        len as libc::c_long,
+        flags as libc::c_long,
+        0 as libc::c_long,
+        0 as libc::c_long,
     ))?;
     Ok(n as isize)
 }
