@@ -4,6 +4,11 @@
 //!   (`eddy_raw_switch`, no scheduler; `..._without_fp_control` is the
 //!   switch of runtimes built with `preserve_fp_control(false)`), against
 //!   corosensei's `resume` + `suspend` (also two switches).
+//! * `fiber_turn`: handing the CPU from one context to the next, what a
+//!   scheduler pays per fiber turn. eddy-fiber switches directly, one
+//!   switch per turn (the round trip above, per switch); a scheduler on
+//!   corosensei goes through the parent, `resume` + `suspend` per turn
+//!   (here the parent resumes two coroutines alternately).
 //! * `yield_two_fibers`: one yield while two fibers alternate, against may
 //!   coroutines on one worker.
 //! * `spawn_join`: create a fiber running an empty closure and join it,
@@ -78,6 +83,42 @@ fn switch_round_trip(c: &mut Criterion) {
     g.finish();
 }
 
+fn fiber_turn(c: &mut Criterion) {
+    let mut g = c.benchmark_group("fiber_turn");
+    // A round trip is two turns: one into the fiber, one back.
+    g.bench_function("eddy_raw_switch", |b| {
+        b.iter_custom(|iters| {
+            eddy_fiber::raw_switch::switch_round_trips(iters.div_ceil(2)).unwrap()
+        })
+    });
+    g.bench_function("eddy_raw_switch_without_fp_control", |b| {
+        b.iter_custom(|iters| {
+            eddy_fiber::raw_switch::switch_round_trips_without_fp_control(iters.div_ceil(2))
+                .unwrap()
+        })
+    });
+    g.bench_function("corosensei_via_parent", |b| {
+        let coroutine = || {
+            corosensei::Coroutine::new(|yielder, ()| {
+                loop {
+                    yielder.suspend(());
+                }
+            })
+        };
+        let (mut first, mut second) = (coroutine(), coroutine());
+        // Unrolled by two, so the loop picks no coroutine at run time.
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters.div_ceil(2) {
+                black_box(first.resume(()));
+                black_box(second.resume(()));
+            }
+            start.elapsed()
+        })
+    });
+    g.finish();
+}
+
 fn yield_two_fibers(c: &mut Criterion) {
     let mut g = c.benchmark_group("yield_two_fibers");
     // Per yield: both fibers yield `iters` times, so divide by two.
@@ -131,6 +172,6 @@ fn configure() -> Criterion {
 criterion_group! {
     name = benches;
     config = configure();
-    targets = switch_round_trip, yield_two_fibers, spawn_join
+    targets = switch_round_trip, fiber_turn, yield_two_fibers, spawn_join
 }
 criterion_main!(benches);
