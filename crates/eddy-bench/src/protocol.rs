@@ -1,8 +1,8 @@
 //! The wire protocols every system speaks, byte for byte the same.
 //!
 //! Servers use [`RequestBuffer`] (find `\r\n\r\n` in a bounded buffer, then
-//! answer [`RESPONSE`]); the load generator uses [`RESPONSE_CHECK`]-style
-//! validation through [`parse_response`]. The echo scenario sends
+//! answer [`RESPONSE`]); the load generator validates every reply with
+//! [`parse_response`]. The echo scenario sends
 //! [`ECHO_MESSAGE`] and expects it back unchanged. Keeping both sides in one
 //! file is what makes a row differ only by runtime.
 

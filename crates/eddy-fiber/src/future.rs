@@ -3,7 +3,7 @@
 //! [`JoinHandle`] is itself a `Future`, so async code can await a fiber.
 //!
 //! The waker given to the future may be called from any thread: it queues a
-//! wake-up in the runtime's [`RemoteWakes`](crate::driver::RemoteWakes) and
+//! wake-up in the runtime's [`RemoteWakes`] and
 //! interrupts the event queue if the scheduler is blocked in it.
 
 use std::future::Future;

@@ -1,4 +1,4 @@
-//! The crate's one helper for raw system calls: [`syscall!`] turns a libc
+//! The crate's one helper for raw system calls: `syscall!` turns a libc
 //! call's `-1` into the thread's `errno` as an `io::Error`.
 //!
 //! Declared first in `lib.rs` with `#[macro_use]`, so every platform module

@@ -1,5 +1,5 @@
 //! eddy, the futures runtime: one task per connection running
-//! [`async_handler!`], on the current-thread scheduler or the multi-thread
+//! [`async_handler!`](crate::async_handler!), on the current-thread scheduler or the multi-thread
 //! one with two workers.
 
 use std::io;

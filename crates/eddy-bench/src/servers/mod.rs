@@ -74,6 +74,7 @@ pub enum System {
 /// child gets it through its own `--workers` argument.
 static MT_WORKERS: AtomicUsize = AtomicUsize::new(2);
 static TOKIO_MT_LABEL: OnceLock<String> = OnceLock::new();
+#[cfg(feature = "eddy")]
 static EDDY_MT_LABEL: OnceLock<String> = OnceLock::new();
 
 /// Sets the worker count of the multi-thread rows (1..=64).

@@ -1,5 +1,5 @@
 //! smol: a `LocalExecutor` on async-io's reactor, one task per connection
-//! running [`async_handler!`].
+//! running [`async_handler!`](crate::async_handler!).
 
 use std::io;
 use std::net::{TcpListener, TcpStream};

@@ -1,4 +1,4 @@
-//! tokio: one task per connection running [`async_handler!`], on the
+//! tokio: one task per connection running [`async_handler!`](crate::async_handler!), on the
 //! current_thread scheduler or the multi_thread one with two workers.
 
 use std::io;

@@ -8,7 +8,7 @@
 //! * Whole-file and path functions: [`read`], [`read_to_string`],
 //!   [`write`](fn@write), [`copy`], [`rename`], [`remove_file`], [`remove_dir`],
 //!   [`remove_dir_all`], [`create_dir`], [`create_dir_all`], [`metadata`],
-//!   [`symlink_metadata`], [`canonicalize`], [`read_dir`] (a stream of
+//!   [`symlink_metadata`], [`canonicalize`], [`read_dir()`] (a stream of
 //!   [`DirEntry`]s).
 //! * [`File`] (opened with [`File::open`], [`File::create`] or
 //!   [`OpenOptions`]) implements `AsyncRead`, `AsyncWrite` and `AsyncSeek`;

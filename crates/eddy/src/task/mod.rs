@@ -1,18 +1,18 @@
 //! Tasks: spawning futures onto the runtime and waiting for them.
 //!
-//! * [`spawn`](crate::spawn) runs a `Send` future on the current runtime
+//! * [`spawn`] runs a `Send` future on the current runtime
 //!   and returns a [`JoinHandle`]; [`spawn_local`] does the same for a
 //!   `!Send` future on the current thread (current-thread runtime or a
 //!   [`LocalSet`]).
 //! * [`JoinHandle`] awaits the output ([`JoinError`] if the task panicked or
 //!   was cancelled) and can [`abort`](JoinHandle::abort) the task.
 //! * [`JoinSet`] owns many tasks and yields their outputs as they finish.
-//! * [`yield_now`] lets other tasks run.
+//! * [`yield_now()`] lets other tasks run.
 //! * [`spawn_blocking`] runs a blocking closure on the runtime's blocking
 //!   pool and returns the same [`JoinHandle`].
 //!
 //! Inside: one allocation per task (`raw`), a state word with named bits
-//! (`state`), and the [`Schedule`] trait that connects a task to whichever
+//! (`state`), and the `Schedule` trait that connects a task to whichever
 //! scheduler runs it (`schedule`).
 
 pub(crate) mod blocking;

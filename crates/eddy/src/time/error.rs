@@ -2,7 +2,7 @@
 
 use std::{fmt, io};
 
-/// A [`timeout`](super::timeout) ran out before its future completed.
+/// A [`timeout`](super::timeout()) ran out before its future completed.
 ///
 /// ```
 /// use eddy::time::{timeout, Duration};

@@ -1,4 +1,4 @@
-//! Timers: [`sleep`], [`timeout`], [`interval`] and the [`Instant`] they
+//! Timers: [`sleep()`], [`timeout()`], [`interval()`] and the [`Instant`] they
 //! use.
 //!
 //! Every timer lives in its runtime's hierarchical timing wheel (`wheel`:

@@ -219,7 +219,7 @@ impl TcpStream {
     }
 
     /// Owned halves that can move to different tasks; join them again with
-    /// [`OwnedReadHalf::reunite`](crate::net::tcp::OwnedReadHalf::reunite).
+    /// `OwnedReadHalf::reunite`.
     /// Dropping the write half shuts down the write direction.
     pub fn into_split(self) -> (OwnedReadHalf<TcpStream>, OwnedWriteHalf<TcpStream>) {
         split::split_owned(self)

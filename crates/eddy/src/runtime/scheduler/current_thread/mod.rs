@@ -3,7 +3,7 @@
 //!
 //! # Protocol
 //!
-//! * The [`Core`](core::Core) (local run queue, owned task list, the
+//! * The [`Core`] (local run queue, owned task list, the
 //!   driver) is taken by `block_on` and installed in a thread-local for
 //!   its duration. Wakes and spawns on that thread push onto the local
 //!   queue with no lock and no atomic read-modify-write.
