@@ -193,18 +193,39 @@ impl Socket {
             if state.ending || inner.flags.get() & CLOSING != 0 {
                 return false;
             }
-            state.out.extend(data.as_ref());
+            let data = data.as_ref();
+            if state.out.is_empty() && !state.connecting {
+                // Nothing queued: hand the bytes to the kernel at once (as
+                // libuv tries the write before queueing it) and queue only
+                // what it did not take. A partial write means the buffer
+                // is full, so the next writable edge flushes the rest; any
+                // other outcome, errors included, goes the queued way and
+                // the flush below reports it.
+                let sent = match &*inner.stream.borrow() {
+                    Some(stream) => {
+                        let mut s: &TcpStream = stream;
+                        s.write(data)
+                    }
+                    None => Ok(0),
+                };
+                let unsent = match sent {
+                    Ok(n) if n == data.len() => return true,
+                    Ok(n) if n > 0 => &data[n..],
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => data,
+                    _ => &[],
+                };
+                if !unsent.is_empty() {
+                    state.out.extend(unsent);
+                    return inner.below_high_water(&mut state);
+                }
+            }
+            state.out.extend(data);
         }
         if !inner.state.borrow().connecting {
             with_current(|lp| inner.flush(lp, true));
         }
         // As Node: what the kernel took at once does not count.
-        let mut state = inner.state.borrow_mut();
-        let below = state.out.len() < inner.high_water_mark.get();
-        if !below {
-            state.need_drain = true;
-        }
-        below
+        inner.below_high_water(&mut inner.state.borrow_mut())
     }
 
     /// Sends `data` (may be empty), then ends our side once all is sent.
@@ -428,6 +449,16 @@ impl SocketInner {
     /// Sends what it can of the write buffer; shuts down writing and closes
     /// when due; emits `drain` (as a next tick when called from `write`, as
     /// Node's synchronous writes do).
+    /// Whether the unsent bytes are under the high-water mark; when not,
+    /// `drain` is owed once they are sent.
+    fn below_high_water(&self, state: &mut SocketState) -> bool {
+        let below = state.out.len() < self.high_water_mark.get();
+        if !below {
+            state.need_drain = true;
+        }
+        below
+    }
+
     fn flush(self: &Rc<Self>, lp: &LoopInner, from_write: bool) {
         if self.flags.get() & CLOSING != 0 {
             return;
