@@ -2,7 +2,7 @@
 //! call's `-1` into the thread's `errno` as an `io::Error`.
 //!
 //! Declared first in `lib.rs` with `#[macro_use]`, so every platform module
-//! (`net/sys.rs`, `signal/sys/`, `fs/sys.rs`) uses this one definition.
+//! (`signal/sys/`, `fs/sys.rs`) uses this one definition.
 
 /// Evaluates a libc call; `-1` becomes `Err(io::Error::last_os_error())`,
 /// any other value `Ok(value)`.

@@ -9,7 +9,6 @@ use eddy_poll::net as poll_net;
 
 use super::{IoSource, each_addr};
 use crate::driver::Direction;
-use crate::sys;
 
 /// A TCP listening socket; [`accept`](TcpListener::accept) parks the fiber
 /// until a connection arrives.
@@ -167,8 +166,9 @@ impl Read for &TcpStream {
     #[inline]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let len = buf.len();
-        self.io
-            .transfer(Direction::Read, len, |s| sys::recv(s.as_raw_fd(), buf))
+        self.io.transfer(Direction::Read, len, |s| {
+            eddy_poll::unix::recv(s.as_fd(), buf)
+        })
     }
 }
 
@@ -176,7 +176,7 @@ impl Write for &TcpStream {
     #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.io.transfer(Direction::Write, buf.len(), |s| {
-            sys::send(s.as_raw_fd(), buf)
+            eddy_poll::unix::send(s.as_fd(), buf)
         })
     }
 

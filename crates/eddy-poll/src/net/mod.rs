@@ -46,12 +46,14 @@ macro_rules! fd_source {
         }
 
         impl std::os::fd::AsRawFd for $ty {
+            #[inline]
             fn as_raw_fd(&self) -> std::os::fd::RawFd {
                 self.inner.as_raw_fd()
             }
         }
 
         impl std::os::fd::AsFd for $ty {
+            #[inline]
             fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
                 self.inner.as_fd()
             }
@@ -89,12 +91,15 @@ macro_rules! fd_source {
     };
 }
 
-/// Implements `Read` and `Write` for both `T` and `&T` by delegating to `inner`.
+/// Implements `Read` and `Write` for both `T` and `&T`: `read` and `write`
+/// through [`crate::unix::recv`] / [`crate::unix::send`] (one system call,
+/// no `SIGPIPE`), the vectored forms by delegating to `inner`.
 macro_rules! read_write {
     ($ty: ident) => {
         impl std::io::Read for $ty {
+            #[inline]
             fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-                (&self.inner).read(buf)
+                crate::unix::recv(std::os::fd::AsFd::as_fd(&self.inner), buf)
             }
             fn read_vectored(
                 &mut self,
@@ -104,8 +109,9 @@ macro_rules! read_write {
             }
         }
         impl std::io::Read for &$ty {
+            #[inline]
             fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-                (&self.inner).read(buf)
+                crate::unix::recv(std::os::fd::AsFd::as_fd(&self.inner), buf)
             }
             fn read_vectored(
                 &mut self,
@@ -115,8 +121,9 @@ macro_rules! read_write {
             }
         }
         impl std::io::Write for $ty {
+            #[inline]
             fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-                (&self.inner).write(buf)
+                crate::unix::send(std::os::fd::AsFd::as_fd(&self.inner), buf)
             }
             fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
                 (&self.inner).write_vectored(bufs)
@@ -126,8 +133,9 @@ macro_rules! read_write {
             }
         }
         impl std::io::Write for &$ty {
+            #[inline]
             fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-                (&self.inner).write(buf)
+                crate::unix::send(std::os::fd::AsFd::as_fd(&self.inner), buf)
             }
             fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
                 (&self.inner).write_vectored(bufs)

@@ -3,7 +3,7 @@
 
 use std::io;
 use std::net::Shutdown;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
 
@@ -143,7 +143,7 @@ fd_source!(UnixStream, net::UnixStream);
 // the peer has closed.
 impl io::Read for UnixStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        (&self.inner).read(buf)
+        sys::recv(self.inner.as_fd(), buf)
     }
     fn read_vectored(&mut self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
         (&self.inner).read_vectored(bufs)
@@ -152,7 +152,7 @@ impl io::Read for UnixStream {
 
 impl io::Read for &UnixStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        (&self.inner).read(buf)
+        sys::recv(self.inner.as_fd(), buf)
     }
     fn read_vectored(&mut self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
         (&self.inner).read_vectored(bufs)
@@ -161,7 +161,7 @@ impl io::Read for &UnixStream {
 
 impl io::Write for UnixStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        sys::send(self.inner.as_raw_fd(), buf)
+        sys::send(self.inner.as_fd(), buf)
     }
     fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
         sys::send_vectored(self.inner.as_raw_fd(), bufs)
@@ -173,7 +173,7 @@ impl io::Write for UnixStream {
 
 impl io::Write for &UnixStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        sys::send(self.inner.as_raw_fd(), buf)
+        sys::send(self.inner.as_fd(), buf)
     }
     fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
         sys::send_vectored(self.inner.as_raw_fd(), bufs)

@@ -317,18 +317,6 @@ const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
 #[cfg(any(target_os = "macos", target_os = "ios"))]
 const SEND_FLAGS: libc::c_int = 0;
 
-/// `send` without `SIGPIPE`.
-pub(crate) fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
-    // SAFETY: `buf` is valid for reads of `buf.len()` bytes for the call.
-    let n = syscall!(send(
-        fd,
-        buf.as_ptr() as *const libc::c_void,
-        buf.len(),
-        SEND_FLAGS
-    ))?;
-    Ok(n as usize)
-}
-
 /// `sendmsg` of several buffers without `SIGPIPE`.
 pub(crate) fn send_vectored(fd: RawFd, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
     // SAFETY: msghdr is plain data; all-zero is a valid empty header.
@@ -342,9 +330,126 @@ pub(crate) fn send_vectored(fd: RawFd, bufs: &[io::IoSlice<'_>]) -> io::Result<u
     Ok(n as usize)
 }
 
+/// `recv(fd, buf, len, 0)` as one raw system call. glibc's `recv` is a
+/// thread-cancellation point and brackets the call with cancellation
+/// bookkeeping (~60 instructions); nothing here cancels threads, so the
+/// plain `recvfrom` through `syscall(2)` does the same work without it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[inline]
+pub(crate) fn recv(fd: std::os::fd::BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the whole
+    // call and the kernel writes at most that many; the address arguments
+    // are null, so it writes nothing else. `fd` is open (borrowed). Every
+    // argument is a full `c_long`, the width `syscall(2)` reads.
+    let n = syscall!(syscall(
+        libc::SYS_recvfrom,
+        fd.as_raw_fd() as libc::c_long,
+        buf.as_mut_ptr() as libc::c_long,
+        buf.len() as libc::c_long,
+        0 as libc::c_long,
+        0 as libc::c_long,
+        0 as libc::c_long,
+    ))?;
+    Ok(n as usize)
+}
+
+/// `send(fd, buf, len, SEND_FLAGS)` as one raw system call (see [`recv`]):
+/// a closed peer is an `EPIPE` error, never a `SIGPIPE`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[inline]
+pub(crate) fn send(fd: std::os::fd::BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `buf` is valid for reads of `buf.len()` bytes for the whole
+    // call; the destination address is null and its length zero (a
+    // connected socket), so the kernel reads nothing else. `fd` is open.
+    let n = syscall!(syscall(
+        libc::SYS_sendto,
+        fd.as_raw_fd() as libc::c_long,
+        buf.as_ptr() as libc::c_long,
+        buf.len() as libc::c_long,
+        SEND_FLAGS as libc::c_long,
+        0 as libc::c_long,
+        0 as libc::c_long,
+    ))?;
+    Ok(n as usize)
+}
+
+/// `recv(fd, buf, len, 0)` through libc where `syscall(2)` is not a stable
+/// interface (the BSDs, macOS).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[inline]
+pub(crate) fn recv(fd: std::os::fd::BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the call.
+    let n = syscall!(recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0))?;
+    Ok(n as usize)
+}
+
+/// `send` through libc where `syscall(2)` is not a stable interface, with
+/// [`SEND_FLAGS`].
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[inline]
+pub(crate) fn send(fd: std::os::fd::BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `buf` is valid for reads of `buf.len()` bytes for the call.
+    let n = syscall!(send(
+        fd.as_raw_fd(),
+        buf.as_ptr().cast(),
+        buf.len(),
+        SEND_FLAGS
+    ))?;
+    Ok(n as usize)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+    use std::os::fd::AsFd;
+    use std::os::unix::net::UnixStream;
+
+    #[test]
+    fn recv_and_send_move_bytes_and_report_errors_as_io_errors() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 8];
+        // Nothing to read yet: EAGAIN comes back as WouldBlock.
+        let empty = recv(a.as_fd(), &mut buf).unwrap_err();
+        assert_eq!(empty.kind(), io::ErrorKind::WouldBlock);
+        b.write_all(b"hello").unwrap();
+        assert_eq!(recv(a.as_fd(), &mut buf).unwrap(), 5);
+        assert_eq!(&buf[..5], b"hello");
+        assert_eq!(send(a.as_fd(), b"abc").unwrap(), 3);
+        drop(b);
+        // The peer is gone: EPIPE as an error, and no SIGPIPE (which would
+        // kill this test process).
+        let gone = send(a.as_fd(), b"x").unwrap_err();
+        assert_eq!(gone.kind(), io::ErrorKind::BrokenPipe);
+        // Reading after the peer left: end of stream, or a reset since the
+        // peer closed with our "abc" unread; never a hang or a panic.
+        match recv(a.as_fd(), &mut buf) {
+            Ok(n) => assert_eq!(n, 0),
+            Err(e) => assert_eq!(e.kind(), io::ErrorKind::ConnectionReset),
+        }
+    }
+
+    #[test]
+    fn recv_after_the_peer_closed_is_end_of_stream() {
+        let (a, b) = UnixStream::pair().unwrap();
+        drop(a);
+        assert_eq!(recv(b.as_fd(), &mut [0u8; 4]).unwrap(), 0);
+    }
+
+    #[test]
+    fn an_empty_send_moves_nothing() {
+        let (a, b) = UnixStream::pair().unwrap();
+        assert_eq!(send(a.as_fd(), b"").unwrap(), 0);
+        assert_eq!(send(a.as_fd(), b"z").unwrap(), 1);
+        let mut buf = [0u8; 4];
+        assert_eq!(recv(b.as_fd(), &mut buf).unwrap(), 1);
+        assert_eq!(buf[0], b'z');
+    }
 
     #[test]
     fn socket_addresses_round_trip_through_sockaddr() {

@@ -59,7 +59,6 @@ mod addr;
 mod lookup;
 mod split;
 mod stream_io;
-mod sys;
 pub mod tcp;
 mod udp;
 pub mod unix;

@@ -8,38 +8,41 @@
 //! clearing never forgets an edge that arrived after the operation.
 
 use std::io::{self, IoSlice, Write};
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use std::task::{Context, Poll, ready};
 
 use eddy_poll::event::Source;
 
-use super::sys;
 use crate::runtime::coop;
 use crate::runtime::io::{Direction, PollEvented, shutdown_error};
 
 /// Reads into `buf`, waiting for readability (`recv` on the socket,
-/// straight to the kernel: see [`sys`]).
+/// straight to the kernel: see [`eddy_poll::unix::recv`]).
 #[inline(always)]
-pub(crate) fn poll_read<E: Source + AsRawFd>(
+pub(crate) fn poll_read<E: Source + AsFd>(
     io: &PollEvented<E>,
     cx: &mut Context<'_>,
     buf: &mut [u8],
 ) -> Poll<io::Result<usize>> {
     let asked = buf.len();
-    let fd = io.get_ref().as_raw_fd();
-    poll_transfer(io, cx, Direction::Read, asked, || sys::recv(fd, buf))
+    let fd = io.get_ref().as_fd();
+    poll_transfer(io, cx, Direction::Read, asked, || {
+        eddy_poll::unix::recv(fd, buf)
+    })
 }
 
 /// Writes from `buf`, waiting for writability (`send` with
-/// `MSG_NOSIGNAL`, straight to the kernel: see [`sys`]).
+/// `MSG_NOSIGNAL`, straight to the kernel: see [`eddy_poll::unix::send`]).
 #[inline(always)]
-pub(crate) fn poll_write<E: Source + AsRawFd>(
+pub(crate) fn poll_write<E: Source + AsFd>(
     io: &PollEvented<E>,
     cx: &mut Context<'_>,
     buf: &[u8],
 ) -> Poll<io::Result<usize>> {
-    let fd = io.get_ref().as_raw_fd();
-    poll_transfer(io, cx, Direction::Write, buf.len(), || sys::send(fd, buf))
+    let fd = io.get_ref().as_fd();
+    poll_transfer(io, cx, Direction::Write, buf.len(), || {
+        eddy_poll::unix::send(fd, buf)
+    })
 }
 
 /// Writes from `bufs`, waiting for writability.
