@@ -164,7 +164,10 @@ impl Request {
 
     /// Collects the whole body and calls `cb` with it, or with an
     /// `ERR_HTTP_BODY_TOO_LARGE` error past [`MAX_BODY`] (the rest of the
-    /// body is then discarded).
+    /// body is then discarded). A request whose `Content-Length` already
+    /// says more than [`MAX_BODY`] fails at once (from a next tick),
+    /// before any of its body is read, so the handler can answer `413`
+    /// without waiting for bytes it will not keep.
     ///
     /// ```
     /// use eddy_node::http;
@@ -188,6 +191,15 @@ impl Request {
     #[track_caller]
     pub fn read_body(&self, cb: impl FnOnce(Result<Vec<u8>, Error>) + 'static) {
         type Done = Box<dyn FnOnce(Result<Vec<u8>, Error>)>;
+        let declared = self
+            .header("content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|len| len > MAX_BODY as u64) {
+            // No data handler: the server buffers a bounded amount, pauses,
+            // and discards the rest once the response has ended.
+            crate::next_tick(move || cb(Err(body_too_large())));
+            return;
+        }
         let state: Rc<RefCell<(Vec<u8>, Option<Done>)>> =
             Rc::new(RefCell::new((Vec::new(), Some(Box::new(cb)))));
         let s = Rc::clone(&state);
@@ -201,10 +213,7 @@ impl Request {
                 st.0 = Vec::new();
                 drop(st);
                 if let Some(cb) = cb {
-                    cb(Err(Error::new(
-                        "ERR_HTTP_BODY_TOO_LARGE",
-                        format!("request body over {MAX_BODY} bytes"),
-                    )));
+                    cb(Err(body_too_large()));
                 }
                 return;
             }
@@ -220,4 +229,12 @@ impl Request {
             }
         });
     }
+}
+
+/// The error [`Request::read_body`] reports for a body over [`MAX_BODY`].
+fn body_too_large() -> Error {
+    Error::new(
+        "ERR_HTTP_BODY_TOO_LARGE",
+        format!("request body over {MAX_BODY} bytes"),
+    )
 }
