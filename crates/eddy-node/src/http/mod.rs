@@ -6,6 +6,7 @@
 
 mod body;
 mod client;
+mod header;
 mod server;
 
 pub(crate) use client::Agent;
