@@ -34,6 +34,7 @@ use std::time::Instant;
 use clap::Parser;
 use eddy::io::{AsyncRead, AsyncWrite};
 use eddy::net::TcpStream;
+use eddy_examples::response_complete;
 
 #[derive(Parser, Debug)]
 #[command(about = "Two HTTP GETs from a hand-written Future state machine")]
@@ -181,10 +182,17 @@ impl Future for HttpGet {
                         }
                         Poll::Ready(Ok(n)) => {
                             response.extend_from_slice(&buf[..n]);
-                            if is_complete(response) {
-                                let text = String::from_utf8_lossy(response).into_owned();
-                                this.step = Step::Done;
-                                return Poll::Ready(Ok(text));
+                            match response_complete(response) {
+                                Ok(true) => {
+                                    let text = String::from_utf8_lossy(response).into_owned();
+                                    this.step = Step::Done;
+                                    return Poll::Ready(Ok(text));
+                                }
+                                Ok(false) => {}
+                                Err(e) => {
+                                    this.step = Step::Done;
+                                    return Poll::Ready(Err(e));
+                                }
                             }
                         }
                         Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
@@ -195,21 +203,6 @@ impl Future for HttpGet {
             }
         }
     }
-}
-
-/// Whether `response` holds the headers and the whole `Content-Length` body.
-fn is_complete(response: &[u8]) -> bool {
-    let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
-        return false;
-    };
-    let head = String::from_utf8_lossy(&response[..end]);
-    let length = head.lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.eq_ignore_ascii_case("content-length")
-            .then(|| value.trim().parse::<usize>().ok())
-            .flatten()
-    });
-    length.is_some_and(|len| response.len() >= end + 4 + len)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

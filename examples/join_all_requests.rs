@@ -18,6 +18,7 @@ use std::time::Instant;
 use clap::Parser;
 use eddy::io::{AsyncReadExt, AsyncWriteExt};
 use eddy::net::TcpStream;
+use eddy_examples::response_complete;
 
 #[derive(Parser, Debug)]
 #[command(about = "Five concurrent HTTP GETs on one thread")]
@@ -43,26 +44,11 @@ async fn http_get(addr: SocketAddr, path: &str) -> io::Result<String> {
             break;
         }
         response.extend_from_slice(&buf[..n]);
-        if is_complete(&response) {
+        if response_complete(&response)? {
             break;
         }
     }
     Ok(String::from_utf8_lossy(&response).into_owned())
-}
-
-/// Whether `response` holds the headers and the whole `Content-Length` body.
-fn is_complete(response: &[u8]) -> bool {
-    let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
-        return false;
-    };
-    let head = String::from_utf8_lossy(&response[..end]);
-    let length = head.lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.eq_ignore_ascii_case("content-length")
-            .then(|| value.trim().parse::<usize>().ok())
-            .flatten()
-    });
-    length.is_some_and(|len| response.len() >= end + 4 + len)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

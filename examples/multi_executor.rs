@@ -23,6 +23,7 @@ use std::time::Instant;
 use clap::Parser;
 use eddy::io::{AsyncReadExt, AsyncWriteExt};
 use eddy::net::TcpStream;
+use eddy_examples::response_complete;
 
 #[derive(Parser, Debug)]
 #[command(about = "60 delayed HTTP GETs spread over the workers of a multi-thread runtime")]
@@ -47,7 +48,14 @@ async fn http_get(addr: SocketAddr, path: &str) -> io::Result<String> {
     let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await?;
     let mut response = Vec::new();
-    stream.read_to_end(&mut response).await?;
+    let mut buf = [0u8; 4096];
+    while !response_complete(&response)? {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        response.extend_from_slice(&buf[..n]);
+    }
     Ok(String::from_utf8_lossy(&response).into_owned())
 }
 

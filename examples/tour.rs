@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
+use eddy_examples::response_complete;
 
 #[derive(Parser, Debug)]
 #[command(about = "N delayed HTTP requests through each concurrency model, compared")]
@@ -117,7 +118,7 @@ fn run_threads(work: &Workload) -> io::Result<usize> {
                 stream.write_all(work.request(i).as_bytes())?;
                 let mut response = Vec::new();
                 let mut buf = [0u8; 1024];
-                while !is_complete(&response) {
+                while !response_complete(&response)? {
                     let n = stream.read(&mut buf)?;
                     if n == 0 {
                         break;
@@ -173,7 +174,7 @@ fn run_eddy_on(rt: eddy::runtime::Runtime, work: &Workload) -> io::Result<usize>
                 stream.write_all(work.request(i).as_bytes()).await?;
                 let mut response = Vec::new();
                 let mut buf = [0u8; 1024];
-                while !is_complete(&response) {
+                while !response_complete(&response)? {
                     let n = stream.read(&mut buf).await?;
                     if n == 0 {
                         break;
@@ -210,7 +211,7 @@ fn run_eddy_fibers(work: &Workload) -> io::Result<usize> {
                     stream.write_all(work.request(i).as_bytes())?;
                     let mut response = Vec::new();
                     let mut buf = [0u8; 1024];
-                    while !is_complete(&response) {
+                    while !response_complete(&response)? {
                         let n = stream.read(&mut buf)?; // parks this fiber only
                         if n == 0 {
                             break;
@@ -262,25 +263,10 @@ fn run_eddy_node(work: &Workload) -> io::Result<usize> {
     Ok(ok.get())
 }
 
-/// Whether `response` holds the headers and the whole `Content-Length` body.
-fn is_complete(response: &[u8]) -> bool {
-    let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
-        return false;
-    };
-    let head = String::from_utf8_lossy(&response[..end]);
-    let length = head.lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.eq_ignore_ascii_case("content-length")
-            .then(|| value.trim().parse::<usize>().ok())
-            .flatten()
-    });
-    length.is_some_and(|len| response.len() >= end + 4 + len)
-}
-
 /// A response is good if it is a complete `200` carrying `tour{i}`.
 fn check_response(response: &[u8], i: usize) -> io::Result<()> {
     let text = String::from_utf8_lossy(response);
-    let ok = text.starts_with("HTTP/1.1 200") && is_complete(response);
+    let ok = text.starts_with("HTTP/1.1 200") && matches!(response_complete(response), Ok(true));
     if ok && text.contains(&format!("tour{i}")) {
         Ok(())
     } else {
