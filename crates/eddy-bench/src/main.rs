@@ -8,7 +8,7 @@
 //!
 //! * [`cli`]: flags, and the hidden child roles (`serve`, `micro`).
 //! * [`scenarios`]: the groups (`http`, `echo`, `micro`, `fiber`, `node`,
-//!   `scale`), the A B A B round order and medians.
+//!   `scale`), the interleaved, rotated round order and medians.
 //! * [`servers`]: one file per system, all serving the same handler;
 //!   [`servers::node`] writes the Node.js scripts.
 //! * [`micro`]: the micro workloads, one file per system.
@@ -139,7 +139,7 @@ fn bench(cli: &Cli) -> io::Result<()> {
         machine,
         command: std::env::args().collect::<Vec<_>>().join(" "),
         method: format!(
-            "{} rounds per system, interleaved (A B A B), median reported; {} ms warm-up + {} ms measured per round; {} connections; server on core 0, load generator on core 1",
+            "{} rounds per system, interleaved and rotated (A B C, B C A, …), median reported; {} ms warm-up + {} ms measured per round; {} connections; server on core 0, load generator on core 1",
             settings.rounds,
             settings.warmup.as_millis(),
             settings.duration.as_millis(),

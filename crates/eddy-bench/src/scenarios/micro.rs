@@ -3,7 +3,7 @@
 //! pinned to core 0.
 //!
 //! Also the shared [`workload_scenario`] runner the `fiber` and `node`
-//! groups use: one child per round per system, A B A B, medians.
+//! groups use: one child per round per system, interleaved and rotated, medians.
 
 use crate::child::{self, Figures};
 use crate::report::{Metric, Row, Scenario};

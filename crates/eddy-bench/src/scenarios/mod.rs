@@ -1,4 +1,4 @@
-//! The scenario groups and what they share: run settings, the A B A B
+//! The scenario groups and what they share: run settings, the interleaved
 //! round order, medians.
 //!
 //! Each group's file turns [`Settings`] into [`Scenario`] tables. Systems
@@ -78,12 +78,64 @@ mod tests {
     use super::*;
 
     #[test]
+    fn rounds_rotate_so_every_system_takes_every_place() {
+        let n = 4;
+        let rounds: Vec<Vec<usize>> = (1..=n)
+            .map(|round| (0..n).map(|place| round_order(round, place, n)).collect())
+            .collect();
+        assert_eq!(rounds[0], [0, 1, 2, 3]);
+        assert_eq!(rounds[1], [1, 2, 3, 0]);
+        for round in &rounds {
+            let mut sorted = round.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, [0, 1, 2, 3], "each system once per round");
+        }
+        for system in 0..n {
+            let mut places: Vec<usize> = rounds
+                .iter()
+                .map(|r| r.iter().position(|&s| s == system).unwrap())
+                .collect();
+            places.sort_unstable();
+            assert_eq!(places, [0, 1, 2, 3], "system {system} in every place");
+        }
+    }
+
+    #[test]
+    fn interleave_runs_every_system_once_per_round_in_rotated_order() {
+        let mut calls = Vec::new();
+        let out = interleave(
+            "test",
+            &['a', 'b', 'c'],
+            3,
+            |s| s.to_string(),
+            |s| {
+                calls.push(s);
+                if s == 'b' {
+                    Err("no".to_owned())
+                } else {
+                    Ok(1)
+                }
+            },
+        );
+        assert_eq!(calls, ['a', 'b', 'c', 'b', 'c', 'a', 'c', 'a', 'b']);
+        assert_eq!(out[0].samples.len(), 3);
+        assert_eq!(out[1].errors.len(), 3);
+    }
+
+    #[test]
     fn median_of_odd_even_and_empty() {
         assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
         assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
         assert_eq!(median(&[]), None);
         assert_eq!(median(&[f64::NAN, 1.0]), Some(1.0));
     }
+}
+
+/// Which system (by index, `n` systems) takes `place` in round `round`
+/// (from 1): round 1 runs them in order, each later round starts one
+/// further on.
+fn round_order(round: usize, place: usize, n: usize) -> usize {
+    (round - 1 + place) % n
 }
 
 /// One system's samples over the rounds, and the errors that cost it a
@@ -98,8 +150,14 @@ pub struct Samples<S, T> {
     pub errors: Vec<String>,
 }
 
-/// Calls `measure` for every system in every round, A B A B, printing
-/// progress; a failed measurement is recorded, not fatal.
+/// Calls `measure` for every system in every round, printing progress; a
+/// failed measurement is recorded, not fatal. Rounds interleave the
+/// systems (A B C, not A A B B) and each round starts one system later
+/// (A B C, B C A, C A B): a system's place in the round is not the same
+/// every time, so what a place carries (the previous server's leftovers,
+/// such as its closed connections' TIME_WAIT entries in the kernel's
+/// tables, or a cold first run) is spread over all systems instead of
+/// always landing on the same one.
 pub fn interleave<S: Copy + std::fmt::Debug, T>(
     what: &str,
     systems: &[S],
@@ -115,8 +173,10 @@ pub fn interleave<S: Copy + std::fmt::Debug, T>(
             errors: Vec::new(),
         })
         .collect();
+    let n = all.len();
     for round in 1..=rounds {
-        for entry in all.iter_mut() {
+        for place in 0..n {
+            let entry = &mut all[round_order(round, place, n)];
             eprint!(
                 "\r{what}: round {round}/{rounds}: {:<40}",
                 label(entry.system)
