@@ -213,19 +213,41 @@ fn mutex(c: &mut Criterion) {
     group.throughput(Throughput::Elements(CONTENDED_TASKS * CONTENDED_LOCKS));
     // Four tasks each lock, increment, and (if asked) hold the lock across a
     // yield, so that the others queue behind it.
+    // The `_own_runtime` rows run eddy's mutex with eddy's spawn and yield
+    // on eddy's runtime: what a user of either stack pays. In the others
+    // both mutexes run on tokio's executor, which is ~80% of the
+    // held-across-yield rows' instructions.
     macro_rules! contended {
+        (eddy_on_eddy, $rt:expr) => {
+            contended!(
+                $rt,
+                eddy::sync::Mutex<u64>,
+                true,
+                eddy::spawn,
+                eddy::task::yield_now
+            )
+        };
         ($rt:expr, $mutex:ty, $hold_across_yield:expr) => {
+            contended!(
+                $rt,
+                $mutex,
+                $hold_across_yield,
+                tokio::spawn,
+                tokio::task::yield_now
+            )
+        };
+        ($rt:expr, $mutex:ty, $hold_across_yield:expr, $spawn:path, $yield_now:path) => {
             $rt.block_on(async {
                 let mutex = Arc::new(<$mutex>::new(0u64));
                 let tasks: Vec<_> = (0..CONTENDED_TASKS)
                     .map(|_| {
                         let mutex = mutex.clone();
-                        tokio::spawn(async move {
+                        $spawn(async move {
                             for _ in 0..CONTENDED_LOCKS {
                                 let mut guard = mutex.lock().await;
                                 *guard += 1;
                                 if $hold_across_yield {
-                                    tokio::task::yield_now().await;
+                                    $yield_now().await;
                                 }
                             }
                         })
@@ -240,6 +262,19 @@ fn mutex(c: &mut Criterion) {
     }
     group.sample_size(10);
     let (one, two) = (current_thread(), multi_thread());
+    let eddy_one = eddy::runtime::Builder::new_current_thread()
+        .build()
+        .expect("an eddy runtime");
+    let eddy_two = eddy::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .expect("an eddy runtime");
+    group.bench_function("contended_4_tasks_1_thread_own_runtime/eddy", |b| {
+        b.iter(|| contended!(eddy_on_eddy, eddy_one))
+    });
+    group.bench_function("contended_4_tasks_2_threads_own_runtime/eddy", |b| {
+        b.iter(|| contended!(eddy_on_eddy, eddy_two))
+    });
     group.bench_function("contended_4_tasks_1_thread/eddy", |b| {
         b.iter(|| contended!(one, eddy::sync::Mutex<u64>, true))
     });
