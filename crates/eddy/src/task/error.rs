@@ -27,9 +27,14 @@ pub struct JoinError {
 
 enum Repr {
     Cancelled,
-    /// The mutex makes the error `Sync` (the payload is only `Send`).
-    Panic(Mutex<Box<dyn Any + Send + 'static>>),
+    /// The mutex makes the error `Sync` (the payload is only `Send`). Boxed
+    /// so a `JoinError` is two words: every task keeps room for one beside
+    /// its output, and panics are rare.
+    Panic(Box<Mutex<Box<dyn Any + Send + 'static>>>),
 }
+
+// Two words: each task's cell keeps room for one beside its output.
+const _: () = assert!(std::mem::size_of::<JoinError>() == 16);
 
 impl JoinError {
     pub(crate) fn cancelled(id: Id) -> JoinError {
@@ -42,7 +47,7 @@ impl JoinError {
     pub(crate) fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
         JoinError {
             id,
-            repr: Repr::Panic(Mutex::new(payload)),
+            repr: Repr::Panic(Box::new(Mutex::new(payload))),
         }
     }
 
@@ -78,7 +83,7 @@ impl JoinError {
     /// The panic payload, or the error back if the task was cancelled.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
-            Repr::Panic(payload) => Ok(payload.into_inner().unwrap_or_else(|e| e.into_inner())),
+            Repr::Panic(payload) => Ok((*payload).into_inner().unwrap_or_else(|e| e.into_inner())),
             Repr::Cancelled => Err(self),
         }
     }

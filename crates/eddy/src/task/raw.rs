@@ -73,6 +73,12 @@ enum Stage<F: Future> {
     Consumed,
 }
 
+// An idle task's cell is header + scheduler handle + stage + join waker:
+// with a small future and `()` output the stage is three words, so the
+// cell fits a 96-byte allocation (a 40-byte `JoinError` made it 112).
+const _: () = assert!(std::mem::size_of::<Stage<std::future::Pending<()>>>() <= 24);
+const _: () = assert!(std::mem::size_of::<Header>() == 40);
+
 /// A pointer to a task of unknown type. Copy; owns nothing by itself (the
 /// typed handles in `super` own references).
 #[derive(Clone, Copy, PartialEq, Eq)]
