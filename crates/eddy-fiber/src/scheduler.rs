@@ -396,14 +396,15 @@ impl Scheduler {
             // Still owned by the live table, a queue or block_on.
             drop(prev);
         }
-        // SAFETY: `save` points into the header of `prev`, kept alive by its
-        // other owners (or `dead`) while it is suspended; `resume` is the
-        // stack pointer `next` saved when it switched away (or its initial
-        // frame), and `next` has not run since: only the run queue hands
-        // out contexts, and each is in it at most once. Every context of
-        // this runtime switches through the same one of the two functions
-        // (the flag never changes), so without FP control none of them
-        // relies on it (the contract of `preserve_fp_control(false)`).
+        // Why the switch below is sound: `save` points into the header of
+        // `prev`, kept alive by its other owners (or `dead`) while it is
+        // suspended; `resume` is the stack pointer `next` saved when it
+        // switched away (or its initial frame), and `next` has not run
+        // since: only the run queue hands out contexts, and each is in it
+        // at most once. Every context of this runtime switches through the
+        // same one of the two functions (the flag never changes), so
+        // without FP control none of them relies on it.
+        // SAFETY: `save` and `resume` are valid and unshared as argued above.
         unsafe {
             if self.preserve_fp_control {
                 arch::switch(save, resume)

@@ -88,14 +88,16 @@ const DEFAULT_X87_CW: u16 = 0x037F;
 /// here can panic).
 #[inline(always)]
 pub(crate) unsafe fn switch(save: *mut *mut u8, resume: *mut u8) {
-    // SAFETY: `switch_fp` takes `save` in rdi and `resume` in rsi, saves
-    // and restores rbx, rbp and the FP control words itself, and returns
-    // (in the resumed context) with every other register holding that
+    // `switch_fp` takes `save` in rdi and `resume` in rsi, saves and
+    // restores rbx, rbp and the FP control words itself, and returns (in
+    // the resumed context) with every other register holding that
     // context's values: r12-r15 and all caller-saved registers are
     // declared clobbered, so the compiler keeps nothing live in them. The
     // stack is 16-byte aligned at the start of an `asm!` block that may
     // use the stack, as a `call` requires; `switch_fp` pushes no more than
-    // it pops. The caller's contract covers `save` and `resume`.
+    // it pops.
+    // SAFETY: the register contract above holds; the caller's contract
+    // covers `save` and `resume`.
     unsafe {
         asm!(
             "call {switch}",
