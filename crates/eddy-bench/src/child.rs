@@ -127,9 +127,9 @@ impl ServerProcess {
         self.child.id()
     }
 
-    /// CPU time the server has used so far, in microseconds.
-    pub fn cpu_us(&self) -> Option<u64> {
-        sys::process_cpu_us(self.pid())
+    /// CPU time the server has used so far.
+    pub fn cpu(&self) -> Option<sys::CpuTime> {
+        sys::process_cpu(self.pid())
     }
 
     /// Resident memory now, in bytes.

@@ -62,17 +62,42 @@ pub fn pin_process_raw(_core: usize) -> io::Result<()> {
     Ok(())
 }
 
-/// CPU time (user + system) that process `pid` has used, in microseconds.
-pub fn process_cpu_us(pid: u32) -> Option<u64> {
+/// CPU time a process has used, split the way the kernel accounts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuTime {
+    /// Time in user space (the program's own code), µs.
+    pub user_us: u64,
+    /// Time in the kernel on the process's behalf (syscalls, and for a
+    /// loopback socket most of the TCP path), µs.
+    pub system_us: u64,
+}
+
+impl CpuTime {
+    /// User + system, µs.
+    pub fn total_us(self) -> u64 {
+        self.user_us + self.system_us
+    }
+}
+
+/// CPU time that process `pid` (all its threads) has used so far.
+pub fn process_cpu(pid: u32) -> Option<CpuTime> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may hold spaces: fields start after ')'.
-    let rest = &stat[stat.rfind(')')? + 2..];
+    parse_stat_cpu(&stat, clock_ticks_per_second())
+}
+
+/// `utime` and `stime` of a `/proc/<pid>/stat` line, in µs at `ticks` per
+/// second. The command name (field 2) may hold spaces and parentheses:
+/// the fields start after its last `)`.
+fn parse_stat_cpu(stat: &str, ticks: u64) -> Option<CpuTime> {
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // Fields 14 and 15 of the whole line are 12 and 13 after the name.
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
-    let ticks = clock_ticks_per_second();
-    Some((utime + stime) * 1_000_000 / ticks)
+    Some(CpuTime {
+        user_us: utime.checked_mul(1_000_000)? / ticks,
+        system_us: stime.checked_mul(1_000_000)? / ticks,
+    })
 }
 
 fn clock_ticks_per_second() -> u64 {
@@ -120,9 +145,27 @@ mod tests {
     #[test]
     fn reads_our_own_cpu_time_and_memory() {
         let pid = std::process::id();
-        assert!(process_cpu_us(pid).is_some());
+        assert!(process_cpu(pid).is_some());
         assert!(process_memory(pid, "VmRSS").unwrap() > 0);
         assert!(process_memory(pid, "VmHWM").unwrap() > 0);
+    }
+
+    #[test]
+    fn stat_cpu_fields_are_found_after_the_last_parenthesis() {
+        // A command name with spaces and a `)` of its own; utime 250 and
+        // stime 50 ticks at 100 per second.
+        let line = "42 (a) b (c)) S 1 42 42 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1";
+        let cpu = parse_stat_cpu(line, 100).unwrap();
+        assert_eq!(
+            cpu,
+            CpuTime {
+                user_us: 2_500_000,
+                system_us: 500_000
+            }
+        );
+        assert_eq!(cpu.total_us(), 3_000_000);
+        assert_eq!(parse_stat_cpu("42 (a) S 1", 100), None);
+        assert_eq!(parse_stat_cpu("no parenthesis", 100), None);
     }
 
     #[test]

@@ -88,6 +88,10 @@ pub(crate) struct LoopInner {
     pub(crate) microtasks: RefCell<VecDeque<Callback>>,
     poll: RefCell<Poll>,
     events: RefCell<Events>,
+    /// The poll phase's copy of the ready events (the callbacks they run
+    /// may register sources, so `events` cannot stay borrowed), reused so
+    /// an iteration allocates nothing.
+    ready: RefCell<Vec<(Token, Readiness)>>,
     pub(crate) registry: Registry,
     pub(crate) io: RefCell<Slab<Rc<dyn IoHandler>>>,
     pub(crate) remote: Arc<Remote>,
@@ -179,6 +183,7 @@ impl Loop {
             microtasks: RefCell::new(VecDeque::new()),
             poll: RefCell::new(poll),
             events: RefCell::new(Events::with_capacity(1024)),
+            ready: RefCell::new(Vec::with_capacity(1024)),
             registry,
             io: RefCell::new(Slab::default()),
             remote,
@@ -323,14 +328,18 @@ impl LoopInner {
             }
             return Ok(());
         }
-        let mut ready: Vec<(Token, Readiness)> = Vec::new();
-        {
+        // Taken out of its cell while callbacks run and put back after
+        // them; a panic in between leaves an empty vector behind, which
+        // costs only an allocation later.
+        let ready = {
             let mut events = self.events.borrow_mut();
             match self.poll.borrow_mut().poll(&mut events, timeout) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(()),
                 Err(e) => return Err(Error::from_io(e, "epoll_wait", None)),
             }
+            let mut ready = std::mem::take(&mut *self.ready.borrow_mut());
+            ready.clear();
             for event in events.iter() {
                 ready.push((
                     event.token(),
@@ -342,11 +351,12 @@ impl LoopInner {
                     },
                 ));
             }
-        }
+            ready
+        };
         // The loop time moves on after a blocking wait (libuv updates it in
         // uv__io_poll), so timers set by I/O callbacks count from now.
         self.update_time();
-        for (token, readiness) in ready {
+        for &(token, readiness) in &ready {
             if token == WAKER_TOKEN {
                 self.remote.take_notified();
                 self.run_remote();
@@ -363,6 +373,7 @@ impl LoopInner {
                 break;
             }
         }
+        *self.ready.borrow_mut() = ready;
         Ok(())
     }
 

@@ -246,3 +246,57 @@ fn connection_refused_reaches_the_callback() {
     .unwrap();
     assert_eq!(*code.borrow(), "ECONNREFUSED");
 }
+
+#[test]
+fn request_headers_read_as_received() {
+    let seen = Rc::new(RefCell::new(None));
+    let s = seen.clone();
+    with_server(
+        move |req, res| {
+            let all: Vec<(String, String)> = req
+                .headers()
+                .into_iter()
+                .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                .collect();
+            *s.borrow_mut() = Some((
+                all,
+                // Case-insensitive; the first of repeated names.
+                req.header("x-dup").map(str::to_owned),
+                req.header("X-SPACED").map(str::to_owned),
+                req.header("x-missing").is_none(),
+            ));
+            res.end("ok");
+        },
+        move |addr, done| {
+            let headers = [
+                ("X-Dup", "first"),
+                ("x-dup", "second"),
+                ("X-Spaced", "a  b"),
+            ];
+            http::request(
+                "GET",
+                &format!("http://{addr}/"),
+                &headers,
+                "",
+                move |res| {
+                    assert_eq!(res.unwrap().text(), "ok");
+                    done();
+                },
+            );
+        },
+    );
+    let (all, dup, spaced, missing) = seen.borrow_mut().take().expect("handler ran");
+    let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
+    for name in ["X-Dup", "x-dup", "X-Spaced"] {
+        assert!(names.contains(&name), "{name} not in {all:?}");
+    }
+    let dups: Vec<&str> = all
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("x-dup"))
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(dups, ["first", "second"]);
+    assert_eq!(dup.as_deref(), Some("first"));
+    assert_eq!(spaced.as_deref(), Some("a  b"));
+    assert!(missing);
+}

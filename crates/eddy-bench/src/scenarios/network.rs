@@ -4,7 +4,9 @@
 //! Per round and system: start the server, warm up, sample the server's
 //! CPU time, measure, sample again. Reported: exchanges per second, server
 //! CPU µs per exchange (the steadier figure on a shared machine; see
-//! PERF.md), latency percentiles, and failed connections.
+//! PERF.md) and the user-space part of it (the server's own code, without
+//! the kernel's loopback TCP path that every system pays alike), latency
+//! percentiles, and failed connections.
 
 use std::time::Duration;
 
@@ -14,6 +16,7 @@ use crate::protocol::Protocol;
 use crate::report::{Metric, Row, Scenario};
 use crate::scenarios::{Settings, interleave, median_of};
 use crate::servers::System;
+use crate::sys::CpuTime;
 use crate::{sys, wrk};
 
 /// One round's figures.
@@ -23,6 +26,8 @@ pub struct Sample {
     pub per_second: f64,
     /// Server CPU per exchange, µs.
     pub cpu_us: Option<f64>,
+    /// The user-space part of `cpu_us`, µs.
+    pub user_us: Option<f64>,
     /// Latency percentiles, µs.
     pub p50: f64,
     /// 99th percentile, µs.
@@ -103,13 +108,14 @@ fn run(
         vec![
             Metric::higher("throughput", unit),
             Metric::lower("server CPU", cpu_unit),
+            Metric::lower("server user CPU", cpu_unit),
             Metric::lower("p50", "µs"),
             Metric::lower("p99", "µs"),
             Metric::lower("p99.9", "µs"),
             Metric::lower("errors", "conns"),
         ],
     );
-    sc.headlines = 2;
+    sc.headlines = 3;
     let mut runnable = Vec::new();
     for &system in systems {
         match system.unavailable() {
@@ -136,10 +142,10 @@ fn run(
             .push("--callgrind: valgrind/callgrind_control not installed; skipped".into());
     }
     if callgrind {
-        // A third headline, beside throughput and CPU: the steadiest one.
+        // A fourth headline, beside throughput and CPU: the steadiest one.
         sc.metrics
-            .insert(2, Metric::lower("user instructions", "instr/exchange"));
-        sc.headlines = 3;
+            .insert(3, Metric::lower("user instructions", "instr/exchange"));
+        sc.headlines = 4;
     }
     for entry in results {
         if let Some(first) = entry.errors.first() {
@@ -159,6 +165,7 @@ fn run(
             values: vec![
                 median_of(s, |x| Some(x.per_second)),
                 median_of(s, |x| x.cpu_us),
+                median_of(s, |x| x.user_us),
                 median_of(s, |x| Some(x.p50)),
                 median_of(s, |x| Some(x.p99)),
                 median_of(s, |x| x.p999),
@@ -184,7 +191,7 @@ fn run(
                     }
                 }
             };
-            row.values.insert(2, instructions);
+            row.values.insert(3, instructions);
         }
         sc.rows.push(row);
         if !entry.system.pinned() {
@@ -235,14 +242,15 @@ fn measure(
     let server =
         ServerProcess::spawn(system, protocol, &settings.out).map_err(|e| e.to_string())?;
     if use_wrk {
-        let cpu0 = server.cpu_us();
+        let cpu0 = server.cpu();
         let r = wrk::run(server.addr, settings.connections, settings.duration)
             .map_err(|e| e.to_string())?;
-        let cpu1 = server.cpu_us();
+        let cpu1 = server.cpu();
         let requests = r.per_second * settings.duration.as_secs_f64();
         return Ok(Sample {
             per_second: r.per_second,
-            cpu_us: cpu_per(cpu0, cpu1, requests),
+            cpu_us: cpu_per(cpu0, cpu1, requests, CpuTime::total_us),
+            user_us: cpu_per(cpu0, cpu1, requests, |c| c.user_us),
             p50: r.p50_us,
             p99: r.p99_us,
             p999: None,
@@ -261,8 +269,8 @@ fn measure(
         s.spawn(|| {
             sys::pin_current_thread(1);
             let mut cpu0 = None;
-            let result = loadgen::run(&cfg, || cpu0 = sys::process_cpu_us(pid));
-            (result, cpu0, sys::process_cpu_us(pid))
+            let result = loadgen::run(&cfg, || cpu0 = sys::process_cpu(pid));
+            (result, cpu0, sys::process_cpu(pid))
         })
         .join()
         .expect("the load generator does not panic")
@@ -276,7 +284,8 @@ fn measure(
     }
     Ok(Sample {
         per_second: result.per_second(),
-        cpu_us: cpu_per(cpu0, cpu1, result.requests as f64),
+        cpu_us: cpu_per(cpu0, cpu1, result.requests as f64, CpuTime::total_us),
+        user_us: cpu_per(cpu0, cpu1, result.requests as f64, |c| c.user_us),
         p50: result.latency_us(0.50),
         p99: result.latency_us(0.99),
         p999: Some(result.latency_us(0.999)),
@@ -338,8 +347,14 @@ fn measure_instructions(
     Ok(total as f64 / result.requests as f64)
 }
 
-fn cpu_per(before: Option<u64>, after: Option<u64>, requests: f64) -> Option<f64> {
-    let used = after?.checked_sub(before?)?;
+/// The CPU time (the `part` of it) used between two samples, per request.
+fn cpu_per(
+    before: Option<CpuTime>,
+    after: Option<CpuTime>,
+    requests: f64,
+    part: impl Fn(CpuTime) -> u64,
+) -> Option<f64> {
+    let used = part(after?).checked_sub(part(before?))?;
     (requests > 0.0).then(|| used as f64 / requests)
 }
 

@@ -11,6 +11,7 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::mem::MaybeUninit;
 use std::ops::Range;
 use std::panic::Location;
 use std::rc::Rc;
@@ -82,31 +83,39 @@ impl Request {
         self.version
     }
 
+    /// Parses the head again (it was validated on arrival, so this
+    /// succeeds) into uninitialised header slots, so a lookup does not
+    /// first clear 100 of them (3 KiB), and hands the headers to `f`.
+    fn with_headers<'a, R>(&'a self, f: impl FnOnce(&[httparse::Header<'a>]) -> R) -> Option<R> {
+        let mut slots =
+            [const { MaybeUninit::<httparse::Header<'a>>::uninit() }; super::super::MAX_HEADERS];
+        let mut req = httparse::Request::new(&mut []);
+        req.parse_with_uninit_headers(&self.head, &mut slots).ok()?;
+        Some(f(req.headers))
+    }
+
     /// Every header, names and values as received (values that are not
     /// UTF-8 are left out).
     pub fn headers(&self) -> Vec<(&str, &str)> {
-        let mut headers = [httparse::EMPTY_HEADER; super::super::MAX_HEADERS];
-        let mut req = httparse::Request::new(&mut headers);
-        if req.parse(&self.head).is_err() {
-            return Vec::new();
-        }
-        req.headers
-            .iter()
-            .filter_map(|h| Some((h.name, std::str::from_utf8(h.value).ok()?)))
-            .collect()
+        self.with_headers(|headers| {
+            headers
+                .iter()
+                .filter_map(|h| Some((h.name, std::str::from_utf8(h.value).ok()?)))
+                .collect()
+        })
+        .unwrap_or_default()
     }
 
     /// The first header named `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        let mut headers = [httparse::EMPTY_HEADER; super::super::MAX_HEADERS];
-        let mut req = httparse::Request::new(&mut headers);
-        req.parse(&self.head).ok()?;
-        let value = req
-            .headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))?
-            .value;
-        std::str::from_utf8(value).ok()
+        self.with_headers(|headers| {
+            let value = headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case(name))?
+                .value;
+            std::str::from_utf8(value).ok()
+        })
+        .flatten()
     }
 
     /// Calls `f` with each piece of the body as it arrives (de-chunked),
