@@ -26,6 +26,10 @@ pub(crate) struct Driver {
     io: IoDriver,
     /// Reused buffer for timer wakers.
     timer_wakers: Vec<Waker>,
+    /// How many times the driver was turned (tests check that a scheduler
+    /// does not turn it more often than it should).
+    #[cfg(test)]
+    pub(crate) turns: u64,
 }
 
 /// The shared half of the driver stack.
@@ -43,6 +47,8 @@ impl Driver {
         let driver = Driver {
             io,
             timer_wakers: Vec::new(),
+            #[cfg(test)]
+            turns: 0,
         };
         let handle = Handle {
             io: io_handle,
@@ -67,6 +73,10 @@ impl Driver {
     }
 
     fn turn(&mut self, handle: &Handle, timeout: Option<Duration>) {
+        #[cfg(test)]
+        {
+            self.turns += 1;
+        }
         let timeout = handle.time.prepare_park(timeout);
         self.io.turn(&handle.io, timeout);
         handle.time.process(&mut self.timer_wakers);

@@ -89,20 +89,31 @@ impl CoreGuard<'_> {
         let mut cx = Context::from_waker(&waker);
         let woken = &handle.shared.woken;
         woken.store(true, Relaxed);
+        let interval = handle.config.event_interval;
+        // Polls (root and tasks) since the driver last ran: with work
+        // still waiting, the driver is polled once per `interval` of them,
+        // not on every round.
+        let mut since_driver: u32 = 0;
         loop {
             if woken.load(Relaxed) {
                 woken.store(false, Relaxed);
+                since_driver = since_driver.saturating_add(1);
                 if let Poll::Ready(out) = coop::budget(|| future.as_mut().poll(&mut cx)) {
                     return out;
                 }
             }
             let mut ran_all = true;
-            for _ in 0..handle.config.event_interval {
+            for _ in 0..interval {
                 match self.next_task() {
-                    Some(task) => self.run_task(task),
+                    Some(task) => {
+                        self.run_task(task);
+                        since_driver = since_driver.saturating_add(1);
+                    }
                     None => {
                         ran_all = false;
-                        self.park();
+                        if self.park(since_driver < interval) {
+                            since_driver = 0;
+                        }
                         break;
                     }
                 }
@@ -110,6 +121,7 @@ impl CoreGuard<'_> {
             if ran_all {
                 // A long run queue: let I/O and timers in.
                 self.park_yield();
+                since_driver = 0;
             }
         }
     }
@@ -146,11 +158,14 @@ impl CoreGuard<'_> {
         drop(keep);
     }
 
-    /// Parks in the driver; if work is already waiting (a remote wake, the
-    /// root future woken) it only polls the driver without sleeping, so
-    /// I/O and timers still progress while, e.g., the root future yields in
-    /// a loop.
-    pub(super) fn park(&self) {
+    /// Parks in the driver. If work is already waiting (a remote wake, the
+    /// root future woken) it does not sleep: it polls the driver with a
+    /// zero timeout, so I/O and timers still progress while, e.g., the root
+    /// future yields in a loop, or, with `skip_if_busy`, leaves the driver
+    /// alone (the loop passes it until `event_interval` polls have gone by
+    /// since the driver last ran: a spawn-and-join round trip then costs
+    /// no `epoll_wait`). Returns whether the driver ran.
+    pub(super) fn park(&self, skip_if_busy: bool) -> bool {
         let shared = &self.handle.shared;
         let Some(mut driver) = self.with_core(|core| {
             if core.run_queue.is_empty() {
@@ -159,7 +174,7 @@ impl CoreGuard<'_> {
                 None
             }
         }) else {
-            return;
+            return false;
         };
         shared.parked.store(true, SeqCst);
         if shared.inject_len.load(SeqCst) == 0 && !shared.woken.load(SeqCst) {
@@ -167,9 +182,14 @@ impl CoreGuard<'_> {
             shared.parked.store(false, SeqCst);
         } else {
             shared.parked.store(false, SeqCst);
+            if skip_if_busy {
+                self.with_core(|core| core.driver = Some(driver));
+                return false;
+            }
             driver.park_timeout(&self.handle.driver, Duration::ZERO);
         }
         self.with_core(|core| core.driver = Some(driver));
+        true
     }
 
     /// Polls the driver without sleeping.

@@ -12,7 +12,12 @@
 //!   that way is bound to the owned list when the core pops it.
 //! * The loop polls the root future whenever it was woken, then runs up to
 //!   `event_interval` tasks, then polls the driver with a zero timeout so
-//!   I/O and timers are not starved by a long run queue. Every
+//!   I/O and timers are not starved by a long run queue. When the run
+//!   queue empties while work is already waiting (the root future woken, a
+//!   remote push), the driver gets a zero-timeout poll only once
+//!   `event_interval` polls have passed since it last ran: so a root
+//!   future that yields in a loop cannot starve timers, and a spawn-and-
+//!   join round trip costs no `epoll_wait`. Every
 //!   `GLOBAL_QUEUE_INTERVAL` ticks the inject queue is checked first.
 //! * With nothing to run it parks in the driver. Parking sets `parked`
 //!   (SeqCst) and re-checks the inject queue and the root flag; a remote
@@ -137,6 +142,16 @@ impl Handle {
         let slot = self.shared.core.lock().unwrap();
         slot.core.as_ref().map_or(0, |c| c.owned.len())
     }
+
+    /// How many times the driver has been turned (the core must be free).
+    #[cfg(test)]
+    fn driver_turns(self: &Arc<Self>) -> u64 {
+        let slot = self.shared.core.lock().unwrap();
+        slot.core
+            .as_ref()
+            .and_then(|c| c.driver.as_ref())
+            .map_or(0, |d| d.turns)
+    }
 }
 
 impl std::fmt::Debug for Handle {
@@ -170,6 +185,31 @@ mod tests {
         assert_eq!(handle.owned_len(), 0);
         assert_eq!(handle.block_on(join).unwrap(), 5);
         assert_eq!(handle.owned_len(), 0);
+        handle.shutdown();
+    }
+
+    #[test]
+    fn spawn_and_join_round_trips_poll_the_driver_once_per_interval() {
+        let handle = handle();
+        let h = handle.clone();
+        const ROUND_TRIPS: u64 = 1_000;
+        let before = handle.driver_turns();
+        handle.block_on(async move {
+            for i in 0..ROUND_TRIPS {
+                let join = h.spawn(async move { i }, Id::next(), Location::caller());
+                assert_eq!(join.await.unwrap(), i);
+            }
+        });
+        // Each round trip polls the root future and the task (two polls);
+        // the driver runs once per `event_interval` (61) of them, not once
+        // per round trip as it did (1,000 `epoll_wait`s).
+        let turns = handle.driver_turns() - before;
+        let most = 2 * ROUND_TRIPS / u64::from(Config::default().event_interval) + 2;
+        assert!(
+            turns <= most,
+            "{turns} driver turns, at most {most} expected"
+        );
+        assert!(turns >= 1, "the driver never ran");
         handle.shutdown();
     }
 
