@@ -119,10 +119,7 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.inner
-            .driver()
-            .blocking
-            .spawn(&self.inner, f, Location::caller())
+        self.inner.driver().blocking.spawn(&self.inner, f)
     }
 
     /// Runs `future` to completion on the calling thread, driving the

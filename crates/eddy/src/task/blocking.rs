@@ -14,7 +14,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -50,12 +49,7 @@ impl BlockingPool {
     }
 
     /// Queues `f` as a blocking task of the runtime `handle`.
-    pub(crate) fn spawn<F, R>(
-        &self,
-        handle: &scheduler::Handle,
-        f: F,
-        location: &'static Location<'static>,
-    ) -> JoinHandle<R>
+    pub(crate) fn spawn<F, R>(&self, handle: &scheduler::Handle, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -64,7 +58,7 @@ impl BlockingPool {
             f: Some(f),
             handle: Some(handle.clone()),
         };
-        let (owned, notified, join) = new_task(task, BlockingSchedule, Id::next(), location);
+        let (owned, notified, join) = new_task(task, BlockingSchedule, Id::next());
         // No owned list: the pool queue is what keeps the task alive.
         drop(owned);
         let job = BlockingJob(Some(notified));
@@ -188,11 +182,10 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let location = Location::caller();
     let mut f = Some(f);
     match context::with_current(|handle| {
         let f = f.take().expect("once");
-        handle.driver().blocking.spawn(handle, f, location)
+        handle.driver().blocking.spawn(handle, f)
     }) {
         Some(join) => join,
         None => panic!(

@@ -85,7 +85,7 @@ impl LocalSet {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.shared.spawn(future, Location::caller())
+        self.shared.spawn(future)
     }
 
     /// Drives the set's tasks while awaiting `future`; returns its output.
@@ -223,11 +223,7 @@ impl Drop for Enter {
 }
 
 impl LocalShared {
-    fn spawn<F>(
-        self: &Arc<Self>,
-        future: F,
-        location: &'static Location<'static>,
-    ) -> JoinHandle<F::Output>
+    fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
@@ -235,7 +231,7 @@ impl LocalShared {
         // !Send futures: the set is !Send, so this runs on its thread; the
         // task is bound to the set's list (keeping it alive) and only the
         // set, on this thread, polls or shuts it down.
-        let (task, notified, join) = new_task(future, self.clone(), Id::next(), location);
+        let (task, notified, join) = new_task(future, self.clone(), Id::next());
         let bound = lock(&self.owned).bind(task);
         match bound {
             Ok(()) => self.schedule(notified),
@@ -335,7 +331,7 @@ where
 {
     let location = Location::caller();
     if let Some(set) = CURRENT_SET.with(|c| c.borrow().clone()) {
-        return Ok(set.spawn(future, location));
+        return Ok(set.spawn(future));
     }
     let handle = context::with_current(|h| h.clone());
     // Any other scheduler (multi-thread) cannot hold !Send tasks.

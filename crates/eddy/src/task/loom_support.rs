@@ -5,7 +5,6 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
-use std::panic::Location;
 
 use loom::sync::{Arc, Mutex};
 
@@ -41,7 +40,7 @@ impl ModelScheduler {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = new_task(future, self.clone(), Id::next(), Location::caller());
+        let (task, notified, join) = new_task(future, self.clone(), Id::next());
         self.inner
             .owned
             .lock()

@@ -9,7 +9,7 @@
 //!
 //! ```text
 //! +--------------------------------------------+
-//! | Header: state word, vtable, id, location,  |
+//! | Header: state word, vtable, id,            |
 //! |         index in the owner's task list     |
 //! | scheduler: S  (an Arc to the scheduler)    |
 //! | stage: Running(F) | Finished(output) | -   |
@@ -24,7 +24,7 @@ use std::cell::UnsafeCell;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
-use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::ptr::{self, NonNull};
 use std::sync::atomic::AtomicUsize;
@@ -39,8 +39,6 @@ pub(crate) struct Header {
     pub(crate) state: State,
     vtable: &'static Vtable,
     pub(crate) id: Id,
-    /// Where `spawn` was called (for the blocking detector).
-    pub(crate) location: &'static Location<'static>,
     /// Index in the owner's list of tasks; written by the owner only.
     pub(crate) owned_index: AtomicUsize,
 }
@@ -66,18 +64,24 @@ struct Cell<F: Future, S> {
     join_waker: UnsafeCell<Option<Waker>>,
 }
 
-/// The future, then its output, in one place.
+/// The future, then its output, in one place. A failure is boxed: tasks
+/// rarely panic or get cancelled, and an inline two-word `JoinError` would
+/// make every small task's stage a word bigger.
 enum Stage<F: Future> {
     Running(F),
-    Finished(Result<F::Output, JoinError>),
+    Finished(Result<F::Output, Box<JoinError>>),
     Consumed,
 }
 
 // An idle task's cell is header + scheduler handle + stage + join waker:
-// with a small future and `()` output the stage is three words, so the
-// cell fits a 96-byte allocation (a 40-byte `JoinError` made it 112).
-const _: () = assert!(std::mem::size_of::<Stage<std::future::Pending<()>>>() <= 24);
-const _: () = assert!(std::mem::size_of::<Header>() == 40);
+// with a small future and `()` output the stage is two words and the cell
+// nine, a 72-byte block in an 80-byte malloc chunk (it was 88 in a 96-byte
+// chunk while the header held the spawn location and the stage an inline
+// `JoinError`).
+const _: () = assert!(std::mem::size_of::<Stage<std::future::Pending<()>>>() <= 16);
+const _: () = assert!(std::mem::size_of::<Header>() == 32);
+const _: () =
+    assert!(std::mem::size_of::<Cell<std::future::Pending<()>, std::sync::Arc<()>>>() == 72);
 
 /// A pointer to a task of unknown type. Copy; owns nothing by itself (the
 /// typed handles in `super` own references).
@@ -96,12 +100,7 @@ unsafe impl Sync for RawTask {}
 impl RawTask {
     /// Allocates a task. The state starts with three references (owned list,
     /// `JoinHandle`, first `Notified`) and NOTIFIED set.
-    pub(crate) fn new<F, S>(
-        future: F,
-        scheduler: S,
-        id: Id,
-        location: &'static Location<'static>,
-    ) -> RawTask
+    pub(crate) fn new<F, S>(future: F, scheduler: S, id: Id) -> RawTask
     where
         F: Future + 'static,
         S: Schedule,
@@ -111,7 +110,6 @@ impl RawTask {
                 state: State::new(),
                 vtable: vtable::<F, S>(),
                 id,
-                location,
                 owned_index: AtomicUsize::new(usize::MAX),
             },
             scheduler,
@@ -376,7 +374,7 @@ impl<F: Future + 'static, S: Schedule> Harness<F, S> {
         let output = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(output)) => Ok(output),
-            Err(payload) => Err(JoinError::panic(self.cell().header.id, payload)),
+            Err(payload) => Err(Box::new(JoinError::panic(self.cell().header.id, payload))),
         };
         let dropped = self.drop_stage();
         self.store_stage(Stage::Finished(dropped.and(output)));
@@ -386,14 +384,16 @@ impl<F: Future + 'static, S: Schedule> Harness<F, S> {
     /// Drops the future without polling it (abort, shutdown).
     fn cancel_future(&self) {
         let id = self.cell().header.id;
-        let result = self.drop_stage().and(Err(JoinError::cancelled(id)));
+        let result = self
+            .drop_stage()
+            .and(Err(Box::new(JoinError::cancelled(id))));
         self.store_stage(Stage::Finished(result));
     }
 
     /// Drops whatever the stage holds, in place, catching a panic from its
     /// destructor. Leaves the stage logically empty: `store_stage` must
     /// follow.
-    fn drop_stage(&self) -> Result<(), JoinError> {
+    fn drop_stage(&self) -> Result<(), Box<JoinError>> {
         let id = self.cell().header.id;
         // SAFETY: we hold RUNNING or own the output (callers); the value is
         // dropped in place (pinning) and overwritten by `store_stage`
@@ -401,7 +401,7 @@ impl<F: Future + 'static, S: Schedule> Harness<F, S> {
         let stage = unsafe { self.stage() } as *mut Stage<F>;
         // SAFETY: as above.
         catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(stage) }))
-            .map_err(|payload| JoinError::panic(id, payload))
+            .map_err(|payload| Box::new(JoinError::panic(id, payload)))
     }
 
     fn store_stage(&self, value: Stage<F>) {
@@ -533,7 +533,7 @@ unsafe fn try_read_output<F: Future + 'static, S: Schedule>(
         };
         let dst = dst as *mut Poll<Result<F::Output, JoinError>>;
         // SAFETY: the caller's contract gives `dst`'s type.
-        unsafe { *dst = Poll::Ready(output) };
+        unsafe { *dst = Poll::Ready(output.map_err(|e| *e)) };
     }
 }
 

@@ -5,7 +5,6 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
-use std::panic::Location;
 use std::sync::atomic::Ordering::Relaxed;
 
 use super::raw::{Header, RawTask};
@@ -108,13 +107,12 @@ pub(crate) fn new_task<F, S>(
     future: F,
     scheduler: S,
     id: Id,
-    location: &'static Location<'static>,
 ) -> (Task<S>, Notified<S>, JoinHandle<F::Output>)
 where
     F: Future + 'static,
     S: Schedule,
 {
-    let raw = RawTask::new(future, scheduler, id, location);
+    let raw = RawTask::new(future, scheduler, id);
     (
         Task::from_raw(raw),
         Notified(Task::from_raw(raw)),
@@ -258,8 +256,7 @@ mod tests {
     #[test]
     fn a_task_runs_to_completion_and_yields_its_output() {
         let queue = Arc::new(Queue::default());
-        let (task, notified, mut join) =
-            new_task(async { 5 }, queue.clone(), Id::next(), Location::caller());
+        let (task, notified, mut join) = new_task(async { 5 }, queue.clone(), Id::next());
         drop(task);
         assert!(poll_join(&mut join).is_pending());
         notified.run();
@@ -280,8 +277,7 @@ mod tests {
                 Poll::Ready(polls)
             }
         });
-        let (task, notified, mut join) =
-            new_task(future, queue.clone(), Id::next(), Location::caller());
+        let (task, notified, mut join) = new_task(future, queue.clone(), Id::next());
         drop(task);
         queue.schedule(notified);
         queue.run_all();
@@ -300,7 +296,6 @@ mod tests {
             },
             queue.clone(),
             Id::next(),
-            Location::caller(),
         );
         notified.run();
         task.shutdown();
@@ -316,12 +311,7 @@ mod tests {
         let queue = Arc::new(Queue::default());
         let drops = Arc::new(AtomicUsize::new(0));
         let output = Counted(drops.clone());
-        let (task, notified, join) = new_task(
-            async move { output },
-            queue.clone(),
-            Id::next(),
-            Location::caller(),
-        );
+        let (task, notified, join) = new_task(async move { output }, queue.clone(), Id::next());
         drop(task);
         drop(join);
         assert_eq!(drops.load(SeqCst), 0);
@@ -333,8 +323,7 @@ mod tests {
     fn owned_tasks_bind_remove_and_close() {
         let queue = Arc::new(Queue::default());
         let mut owned = OwnedTasks::new();
-        let (task, notified, _join) =
-            new_task(async {}, queue.clone(), Id::next(), Location::caller());
+        let (task, notified, _join) = new_task(async {}, queue.clone(), Id::next());
         let second = Task::<Arc<Queue>>::from_raw(task.raw());
         second.raw().ref_inc();
         owned.bind(task).unwrap();

@@ -5,6 +5,9 @@
 
 pub(crate) mod current_thread;
 pub(crate) mod multi_thread;
+pub(crate) mod spawn_sites;
+
+pub(crate) use spawn_sites::SpawnSites;
 
 use std::future::Future;
 use std::panic::Location;

@@ -140,7 +140,7 @@ impl CoreGuard<'_> {
     #[inline(never)]
     fn run_task_timed(&self, task: Notified, threshold: Duration) {
         let header = task.header();
-        let (id, location) = (header.id, header.location);
+        let id = header.id;
         // Keep the task alive to mark it after the poll.
         let raw = task.0.raw();
         raw.ref_inc();
@@ -149,6 +149,7 @@ impl CoreGuard<'_> {
         coop::task_poll(id, || task.run());
         let took = start.elapsed();
         if took > threshold && keep.header().state.mark_blocking_reported() {
+            let location = super::super::spawn_sites::describe(self.handle.spawn_sites.get(id));
             log::warn!(
                 "eddy: task {id} (spawned at {location}) blocked the runtime thread for \
                  {took:?} in one poll (threshold {threshold:?}); move blocking work off \

@@ -49,7 +49,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-use super::Config;
+use super::{Config, SpawnSites};
 use crate::runtime::{context, driver};
 use crate::task::{self, Id, OwnedTasks};
 
@@ -65,6 +65,8 @@ const GLOBAL_QUEUE_INTERVAL: u32 = 31;
 pub(crate) struct Handle {
     shared: Shared,
     pub(crate) driver: driver::Handle,
+    /// Spawn sites for the blocking detector (records only when it is on).
+    pub(crate) spawn_sites: SpawnSites,
     pub(crate) config: Config,
 }
 
@@ -125,6 +127,7 @@ impl Handle {
                 core_returned: Condvar::new(),
             },
             driver: driver_handle,
+            spawn_sites: SpawnSites::new(config.warn_on_blocking.is_some()),
             config,
         })
     }
@@ -211,6 +214,39 @@ mod tests {
         );
         assert!(turns >= 1, "the driver never ran");
         handle.shutdown();
+    }
+
+    #[test]
+    fn spawn_sites_are_kept_only_while_the_detector_is_on_and_tasks_live() {
+        let (driver, driver_handle) = driver::Driver::new().unwrap();
+        let config = Config {
+            warn_on_blocking: Some(std::time::Duration::from_secs(10)),
+            ..Config::default()
+        };
+        let handle = Handle::new(driver, driver_handle, config);
+        let h = handle.clone();
+        handle.block_on(async move {
+            let joins: Vec<_> = (0..100)
+                .map(|i| h.spawn(async move { i }, Id::next(), Location::caller()))
+                .collect();
+            assert_eq!(h.spawn_sites.len(), 100);
+            for (i, join) in joins.into_iter().enumerate() {
+                assert_eq!(join.await.unwrap(), i);
+            }
+            // Completed tasks leave no entry behind.
+            assert_eq!(h.spawn_sites.len(), 0);
+        });
+        handle.shutdown();
+
+        // Off (the default): nothing is recorded.
+        let off = self::handle();
+        let h = off.clone();
+        off.block_on(async move {
+            let join = h.spawn(async {}, Id::next(), Location::caller());
+            assert_eq!(h.spawn_sites.len(), 0);
+            join.await.unwrap();
+        });
+        off.shutdown();
     }
 
     #[test]

@@ -23,7 +23,8 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new_task(future, self.clone(), id, location);
+        self.spawn_sites.record(id, location);
+        let (task, notified, join) = task::new_task(future, self.clone(), id);
         let mut pending = Some((task, notified));
         let rejected = self.with_core(|core| {
             let (task, notified) = pending.take().expect("taken once");
@@ -62,7 +63,8 @@ impl Handle {
         // The task is bound here and only this core polls it; `block_on`
         // refuses to run the core on any other thread and shutdown on
         // another thread leaks these tasks instead of dropping them there.
-        let (task, notified, join) = task::new_task(future, self.clone(), id, location);
+        self.spawn_sites.record(id, location);
+        let (task, notified, join) = task::new_task(future, self.clone(), id);
         let rejected = self.with_core(|core| {
             core.local_thread = Some(std::thread::current().id());
             match core.owned.bind(task) {
@@ -113,6 +115,7 @@ impl Handle {
 
 impl Schedule for Arc<Handle> {
     fn release(&self, task: &Task) -> Option<Task> {
+        self.spawn_sites.forget(task.header().id);
         self.with_core(|core| core.owned.remove(task)).flatten()
     }
 

@@ -36,7 +36,7 @@ use self::idle::Idle;
 use self::inject::Inject;
 use self::park::{Parker, SharedDriver, Unparker};
 use self::worker::Core;
-use super::Config;
+use super::{Config, SpawnSites};
 use crate::runtime::{coop, driver};
 use crate::task::{self, Id, JoinHandle, OwnedTasks, Schedule};
 
@@ -56,6 +56,8 @@ const OWNED_SHARDS: usize = 16;
 pub(crate) struct Handle {
     shared: Shared,
     pub(crate) driver: driver::Handle,
+    /// Spawn sites for the blocking detector (records only when it is on).
+    pub(crate) spawn_sites: SpawnSites,
     pub(crate) config: Config,
 }
 
@@ -173,6 +175,7 @@ impl Handle {
                 threads_changed: Condvar::new(),
             },
             driver: driver_handle,
+            spawn_sites: SpawnSites::new(config.warn_on_blocking.is_some()),
             config,
         });
         for core in cores {
@@ -282,7 +285,8 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new_task(future, self.clone(), id, location);
+        self.spawn_sites.record(id, location);
+        let (task, notified, join) = task::new_task(future, self.clone(), id);
         let bound = self.owned_shard(&task).bind(task);
         match bound {
             Ok(()) => worker::schedule(self, notified, true),
@@ -440,6 +444,7 @@ impl Wake for ThreadSignal {
 
 impl Schedule for Arc<Handle> {
     fn release(&self, task: &Task) -> Option<Task> {
+        self.spawn_sites.forget(task.header().id);
         self.owned_shard(task).remove(task)
     }
 

@@ -401,7 +401,7 @@ fn poll(handle: &Handle, task: Notified) {
     match handle.config.warn_on_blocking {
         None => task.run(),
         Some(threshold) => {
-            let (id, location) = (task.header().id, task.header().location);
+            let id = task.header().id;
             // Keep the task alive to mark it after the poll.
             let raw = task.0.raw();
             raw.ref_inc();
@@ -410,6 +410,7 @@ fn poll(handle: &Handle, task: Notified) {
             task.run();
             let took = start.elapsed();
             if took > threshold && keep.header().state.mark_blocking_reported() {
+                let location = super::super::spawn_sites::describe(handle.spawn_sites.get(id));
                 log::warn!(
                     "eddy: task {id} (spawned at {location}) blocked a runtime worker thread for \
                      {took:?} in one poll (threshold {threshold:?}); move blocking work to \
