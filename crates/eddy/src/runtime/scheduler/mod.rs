@@ -5,7 +5,7 @@
 
 pub(crate) mod current_thread;
 pub(crate) mod multi_thread;
-pub(crate) mod spawn_sites;
+mod spawn_sites;
 
 pub(crate) use spawn_sites::SpawnSites;
 

@@ -55,16 +55,18 @@ impl SpawnSites {
         self.lock().get(&id).copied()
     }
 
+    /// Where task `id` was spawned, for a report: `file:line:column`, or
+    /// words saying it is unknown.
+    pub(crate) fn describe(&self, id: Id) -> String {
+        self.get(id)
+            .map_or_else(|| "an unknown place".to_string(), |l| l.to_string())
+    }
+
     /// How many tasks have an entry.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.lock().len()
     }
-}
-
-/// `location`, or words saying it is unknown (for a report).
-pub(crate) fn describe(location: Option<&'static Location<'static>>) -> String {
-    location.map_or_else(|| "an unknown place".to_string(), |l| l.to_string())
 }
 
 #[cfg(test)]
@@ -86,7 +88,7 @@ mod tests {
         on.forget(a);
         assert_eq!(on.get(a), None);
         assert_eq!(on.len(), 1);
-        assert_eq!(describe(on.get(b)), here.to_string());
-        assert_eq!(describe(None), "an unknown place");
+        assert_eq!(on.describe(b), here.to_string());
+        assert_eq!(on.describe(a), "an unknown place");
     }
 }

@@ -149,7 +149,7 @@ impl CoreGuard<'_> {
         coop::task_poll(id, || task.run());
         let took = start.elapsed();
         if took > threshold && keep.header().state.mark_blocking_reported() {
-            let location = super::super::spawn_sites::describe(self.handle.spawn_sites.get(id));
+            let location = self.handle.spawn_sites.describe(id);
             log::warn!(
                 "eddy: task {id} (spawned at {location}) blocked the runtime thread for \
                  {took:?} in one poll (threshold {threshold:?}); move blocking work off \
@@ -168,6 +168,11 @@ impl CoreGuard<'_> {
     /// no `epoll_wait`). Returns whether the driver ran.
     pub(super) fn park(&self, skip_if_busy: bool) -> bool {
         let shared = &self.handle.shared;
+        // Work already waiting and no driver poll due: nothing to do (no
+        // `parked` flag either, as this does not sleep).
+        if skip_if_busy && (shared.woken.load(SeqCst) || shared.inject_len.load(SeqCst) != 0) {
+            return false;
+        }
         let Some(mut driver) = self.with_core(|core| {
             if core.run_queue.is_empty() {
                 core.driver.take()
@@ -183,10 +188,6 @@ impl CoreGuard<'_> {
             shared.parked.store(false, SeqCst);
         } else {
             shared.parked.store(false, SeqCst);
-            if skip_if_busy {
-                self.with_core(|core| core.driver = Some(driver));
-                return false;
-            }
             driver.park_timeout(&self.handle.driver, Duration::ZERO);
         }
         self.with_core(|core| core.driver = Some(driver));

@@ -410,7 +410,7 @@ fn poll(handle: &Handle, task: Notified) {
             task.run();
             let took = start.elapsed();
             if took > threshold && keep.header().state.mark_blocking_reported() {
-                let location = super::super::spawn_sites::describe(handle.spawn_sites.get(id));
+                let location = handle.spawn_sites.describe(id);
                 log::warn!(
                     "eddy: task {id} (spawned at {location}) blocked a runtime worker thread for \
                      {took:?} in one poll (threshold {threshold:?}); move blocking work to \
